@@ -1,0 +1,46 @@
+# kg: two commands do everything on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STORE  ?= data/store
+RECORDS := $(wildcard data/records/*.txt data/records/*.jsonl)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install install-test serve build test test-slow lint clean
+
+$(BIN)/kg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(BIN)/kg
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/kg
+install-test: $(VENV)/.test-installed
+
+## build: ingest the shipped sample records into $(STORE) (a no-op when they are already in)
+build: $(BIN)/kg
+	$(BIN)/kg ingest --store $(STORE) $(RECORDS)
+	$(BIN)/kg stats --store $(STORE)
+
+## serve: install, build the graph, serve it with gunicorn on http://$(HOST):$(PORT)
+serve: build
+	KG_STORE=$(STORE) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 server:app
+
+## test: install with test extras and run the whole default test suite
+test: install-test
+	$(BIN)/ruff check kg tests server.py
+	$(BIN)/pytest -q
+
+test-slow: install-test
+	$(BIN)/pytest -q -m slow
+
+lint: install-test
+	$(BIN)/ruff check kg tests server.py
+
+clean:
+	rm -rf $(VENV) $(STORE) .pytest_cache test-artifacts

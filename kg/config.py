@@ -1,0 +1,140 @@
+"""Settings: one frozen object, built once at the edge (cli.py, server.py) and passed down.
+
+Sources, later ones winning: defaults, a TOML settings file, ``KG_*`` environment variables,
+command-line flags. :data:`SETTINGS` is the single table behind ``--help``, the README and
+validation; a test fails when a setting is missing from the README.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kg.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str  # attribute of Settings
+    env: str  # environment variable
+    default: object
+    help: str
+    convert: Callable[[str, object], object]
+
+
+def _base_uri(key: str, value: object) -> str:
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not text.endswith("/"):
+        raise ConfigError(key, value, "an absolute http(s) URI ending in '/', e.g. http://127.0.0.1:5000/")
+    if parts.query or parts.fragment:
+        raise ConfigError(key, value, "a base URI without query or fragment")
+    return text
+
+
+def _path(key: str, value: object) -> Path:
+    text = str(value)
+    if not text:
+        raise ConfigError(key, value, "a non-empty path")
+    return Path(text)
+
+
+def _epoch(key: str, value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(key, value, "a non-negative integer number of seconds since 1970-01-01 UTC")
+    return number
+
+
+SETTINGS = (
+    Setting("base_uri", "KG_BASE_URI", "http://127.0.0.1:5000/",
+            "Base of every minted URI; authors are {base}author/{slug}.", _base_uri),
+    Setting("store", "KG_STORE", "data/store",
+            "Directory of the persistent store.", _path),
+    Setting("shapes_dir", "KG_SHAPES_DIR", str(PROJECT_DIR / "shapes"),
+            "Directory of the SHACL shapes (*.shapes.ttl) that gate every ingest.", _path),
+    Setting("ontology_dir", "KG_ONTOLOGY_DIR", str(PROJECT_DIR / "ontology"),
+            "Directory of the ontology (*.ttl) whose alignments are materialised.", _path),
+    Setting("queries_dir", "KG_QUERIES_DIR", str(PROJECT_DIR / "queries"),
+            "Directory of the named SPARQL queries (*.rq).", _path),
+    Setting("source_date_epoch", "SOURCE_DATE_EPOCH", None,
+            "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with :func:`load_settings`."""
+
+    base_uri: str = "http://127.0.0.1:5000/"
+    store: Path = Path("data/store")
+    shapes_dir: Path = PROJECT_DIR / "shapes"
+    ontology_dir: Path = PROJECT_DIR / "ontology"
+    queries_dir: Path = PROJECT_DIR / "queries"
+    source_date_epoch: int | None = None
+
+    def now(self) -> str:
+        """Return the ISO 8601 UTC time to record as 'when it was read'."""
+        if self.source_date_epoch is not None:
+            moment = datetime.fromtimestamp(self.source_date_epoch, UTC)
+        else:
+            moment = datetime.now(UTC)
+        return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    settings_file: Path | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Build Settings from defaults, a TOML file, the environment and explicit overrides.
+
+    Args:
+        env: environment variables (pass ``os.environ``); only ``KG_*`` and SOURCE_DATE_EPOCH are read.
+        settings_file: a TOML file whose top-level keys are setting names (``base_uri = "..."``).
+        overrides: values from CLI flags; ``None`` values are ignored.
+
+    Raises:
+        ConfigError: an unknown key in the file, or a value that is not allowed.
+    """
+    values: dict[str, tuple[str, object]] = {s.name: (s.name, s.default) for s in SETTINGS}
+    for key, value in _read_settings_file(settings_file).items():
+        values[key] = (f"{settings_file}:{key}", value)
+    for setting in SETTINGS:
+        if env and setting.env in env:
+            values[setting.name] = (setting.env, env[setting.env])
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = (f"--{key.replace('_', '-')}", value)
+    converted = {s.name: s.convert(*values[s.name]) for s in SETTINGS}
+    return dataclasses.replace(Settings(), **converted)
+
+
+def _read_settings_file(path: Path | None) -> dict[str, object]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError("settings file", str(path), f"a readable TOML file ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("settings file", str(path), f"valid TOML ({exc})") from exc
+    known = {s.name for s in SETTINGS}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{path}:{key}", data[key], f"one of {', '.join(sorted(known))}")
+    return data

@@ -1,0 +1,36 @@
+"""The result of mapping a batch: quads to add and remove, and which records made each node."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Graph
+from rdflib.term import Node
+
+Quad = tuple[Node, Node, Node, Node]
+
+
+@dataclass
+class MappedBatch:
+    """Quads (s, p, o, graph) to add and to remove, with record keys per node for error reports."""
+
+    add: set[Quad] = field(default_factory=set)
+    remove: set[Quad] = field(default_factory=set)
+    record_keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def emit(self, graph: Node, subject: Node, predicate: Node, obj: Node) -> None:
+        self.add.add((subject, predicate, obj, graph))
+
+    def note(self, node: Node, record_key: str) -> None:
+        """Remember that ``record_key`` (``file:line``) contributed to ``node``."""
+        keys = self.record_keys[str(node)]
+        if record_key not in keys:
+            keys.append(record_key)
+
+    def triples(self) -> Graph:
+        """The union of everything added, as one graph (what the SHACL gate validates)."""
+        graph = Graph()
+        for s, p, o, _g in self.add:
+            graph.add((s, p, o))
+        return graph

@@ -1,0 +1,78 @@
+"""Every URI kg mints, and the reverse: which entity a URI under the base names.
+
+DESIGN.md "URIs": authors ``{base}author/{slug}``, papers ``{base}paper/{slug}``, versions
+``{base}paper/{slug}/{version}``, venues ``{base}venue/{slug}``, sources ``{base}source/{slug}``.
+The web routes use :data:`URI_SPACES` and :func:`parse_uri`, so every minted URI dereferences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+URI_SPACES = ("author", "paper", "venue", "source")
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_PATH = re.compile(rf"^(?P<space>{'|'.join(URI_SPACES)})/(?P<slug>{SLUG_PATTERN})(?:/(?P<sub>{SLUG_PATTERN}))?$")
+
+
+def mint_author_uri(base: str, slug: str) -> URIRef:
+    return URIRef(f"{base}author/{slug}")
+
+
+def mint_paper_uri(base: str, slug: str) -> URIRef:
+    return URIRef(f"{base}paper/{slug}")
+
+
+def mint_version_uri(base: str, work_slug: str, version_slug: str) -> URIRef:
+    return URIRef(f"{base}paper/{work_slug}/{version_slug}")
+
+
+def mint_venue_uri(base: str, slug: str) -> URIRef:
+    return URIRef(f"{base}venue/{slug}")
+
+
+def mint_source_uri(base: str, slug: str) -> URIRef:
+    return URIRef(f"{base}source/{slug}")
+
+
+def identity_graph_uri(base: str) -> URIRef:
+    """The named graph of identity links, display names and identity keys."""
+    return URIRef(f"{base}graph/identity")
+
+
+def inferred_graph_uri(base: str) -> URIRef:
+    """The named graph of triples materialised from the ontology's alignments."""
+    return URIRef(f"{base}graph/inferred")
+
+
+@dataclass(frozen=True)
+class ParsedUri:
+    space: str  # one of URI_SPACES
+    slug: str
+    sub: str | None  # a version slug under a paper
+
+
+def parse_uri(base: str, uri: str) -> ParsedUri | None:
+    """Return which entity a URI names, or None when it is not one of ours."""
+    if not uri.startswith(base):
+        return None
+    match = _PATH.match(uri[len(base):])
+    if not match or (match["sub"] and match["space"] != "paper"):
+        return None
+    return ParsedUri(match["space"], match["slug"], match["sub"])
+
+
+EXTERNAL_ID_URIS = {
+    "orcid": "https://orcid.org/{}",
+    "dblp": "https://dblp.org/pid/{}",
+    "wikidata": "http://www.wikidata.org/entity/{}",
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+}
+
+
+def mint_external_uri(scheme: str, value: str) -> URIRef:
+    """The canonical URI of an external identifier (ORCID, dblp, Wikidata, DOI, arXiv)."""
+    return URIRef(EXTERNAL_ID_URIS[scheme].format(value))

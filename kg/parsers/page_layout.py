@@ -1,0 +1,129 @@
+"""Layout of a copied web page: blocks of lines, stated counts and the errors both page parsers share.
+
+A page copied as plain text is a sequence of blocks separated by blank lines; a bullet list
+(``  • Name`` lines) is a block of its own even when no blank line sets it apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.errors import ParseError
+from kg.records import PageFact
+
+_BULLET = re.compile(r"^\s*•\s*(?P<item>.*)$")
+# A token that is meant as a year but may be misspelt: starts with 1 or 2, 3 to 5 characters, at
+# least 3 digits ("2025", "20X5", "202", "20255"). "10B" or "GPT-4" are not years.
+_YEARISH = re.compile(r"^[12][0-9A-Za-z]{2,4}$")
+YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive non-blank lines of a page: a paragraph or a bullet list."""
+
+    line: int  # 1-based number of its first line
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The block's lines, stripped and joined by one space."""
+        return " ".join(line.strip() for line in self.lines)
+
+    @property
+    def is_bullets(self) -> bool:
+        """Whether every line of the block is a ``•`` bullet."""
+        return all(_BULLET.match(line) for line in self.lines)
+
+    def bullet_items(self) -> list[str]:
+        """Return the text of each bullet, in page order."""
+        return [_BULLET.match(line).group("item").strip() for line in self.lines]
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Split page text into blocks at blank lines and where bullets start or stop.
+
+    Args:
+        text: the page, newline-normalised.
+
+    Returns:
+        The blocks in page order, each with the number of its first line.
+    """
+    blocks: list[Block] = []
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        is_bullet = bool(_BULLET.match(line))
+        if current and (not line.strip() or is_bullet != bool(_BULLET.match(current[-1]))):
+            blocks.append(Block(start, tuple(current)))
+            current = []
+        if line.strip():
+            start = number if not current else start
+            current.append(line)
+    if current:
+        blocks.append(Block(start, tuple(current)))
+    return blocks
+
+
+def is_yearish(token: str) -> bool:
+    """Whether ``token`` is a year, possibly unreadable: ``2025``, ``20X5``, ``202``."""
+    return bool(_YEARISH.match(token)) and sum(char.isdigit() for char in token) >= 3
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Cut ``text`` to ``limit`` characters for an error message, marking the cut with ``...``."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def unrecognised_line_error(origin: str, line: int, text: str, kind: str) -> ParseError:
+    """Build the error for a line that is neither a known field, an entry nor known page chrome."""
+    return ParseError(
+        origin,
+        line,
+        f"unrecognised line {shorten(text, 80)!r}: not a field, an entry or known page chrome of "
+        f"a {kind} page, and facts are never dropped silently",
+    )
+
+
+def check_stated_count(origin: str, fact: PageFact | None, noun: str, parsed: int) -> None:
+    """Check that a count the page states equals the number of entries parsed.
+
+    Args:
+        origin: the source, for the error message.
+        fact: the stated count (None when the page does not state it: nothing to check).
+        noun: what the page counts, plural ("papers", "works").
+        parsed: the number of entries parsed.
+
+    Raises:
+        ParseError: at the line of the count, naming both numbers.
+    """
+    if fact is not None and fact.value != parsed:
+        entries = "entry was" if parsed == 1 else "entries were"
+        raise ParseError(origin, fact.line, f"page states {fact.value} {noun} but {parsed} {entries} parsed")
+
+
+def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact, noun: str, wording: str) -> None:
+    """Check that a count the page states twice has the same value both times.
+
+    Args:
+        origin: the source, for the error message.
+        fact: the first statement, or None when the page makes only the second one.
+        restated: the second statement (its ``name`` is the fact it restates).
+        noun: what is counted, plural.
+        wording: the second statement as the page words it, e.g. ``'Follow researcher0'``.
+
+    Raises:
+        ParseError: at the line of the second statement, naming both values and lines.
+    """
+    if fact is not None and fact.value != restated.value:
+        raise ParseError(
+            origin,
+            restated.line,
+            f"page states {fact.value} {noun} at line {fact.line} but {wording!r} says {restated.value}",
+        )
+
+
+def find_fact(facts: list[PageFact], name: str) -> PageFact | None:
+    """Return the first fact called ``name``, or None."""
+    return next((fact for fact in facts if fact.name == name), None)

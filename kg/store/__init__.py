@@ -1,0 +1,17 @@
+"""Store: persistent quad storage, dumps and named queries.
+
+Public surface: :func:`open_store`, :class:`Store`, :data:`DUMP_FORMATS`, :func:`load_query`.
+"""
+
+from pathlib import Path
+
+from kg.store.base import DUMP_FORMATS, Store
+from kg.store.oxigraph import OxigraphStore
+from kg.store.queries import NamedQuery, list_queries, load_query
+
+__all__ = ["DUMP_FORMATS", "NamedQuery", "OxigraphStore", "Store", "list_queries", "load_query", "open_store"]
+
+
+def open_store(location: Path, base_uri: str) -> Store:
+    """Open the store at ``location`` (created on the first write)."""
+    return OxigraphStore(Path(location), base_uri)

@@ -1,0 +1,43 @@
+"""The store interface: what the pipeline and the web layer need from a quad store.
+
+The embedded pyoxigraph store (oxigraph.py) is the default; a remote SPARQL 1.1 store can
+implement the same surface later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import BinaryIO, Protocol
+
+from kg.identity.registry import Registry
+from kg.mapping.batch import Quad
+
+DUMP_FORMATS = {
+    # name: (pyoxigraph RdfFormat attribute, keeps named graphs)
+    "turtle": ("TURTLE", False),
+    "ntriples": ("N_TRIPLES", False),
+    "nquads": ("N_QUADS", True),
+    "trig": ("TRIG", True),
+    "jsonld": ("JSON_LD", True),
+}
+
+
+class Store(Protocol):
+    """A quad store whose default graph, for queries, is the union of its named graphs."""
+
+    location: str
+
+    def registry(self) -> Registry:
+        """Identity lookups over the store's identity graph."""
+
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad]) -> None:
+        """Remove then add quads as one atomic change: readers see all of it or none of it."""
+
+    def select(self, query: str) -> tuple[list[str], list[tuple]]:
+        """Run a SELECT/ASK query over the union graph: (variable names, rows of rdflib terms)."""
+
+    def dump(self, output: BinaryIO, format: str) -> None:
+        """Serialise the whole store (named graphs kept where the format can hold them)."""
+
+    def state(self) -> str:
+        """An opaque token that changes whenever the content changes (for ETags and caches)."""

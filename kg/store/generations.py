@@ -1,0 +1,138 @@
+"""Crash-safe store directories: each ingest writes a new generation and then flips a symlink.
+
+Layout::
+
+    STORE/current -> generations/g000007   (symlink, replaced atomically with os.replace)
+    STORE/generations/g000007/             (a RocksDB directory, never written once published)
+    STORE/.lock                            (flock held by the one writer)
+
+A writer checkpoints the current generation (RocksDB hard-links its immutable files, so this
+is cheap), applies its change to the copy, closes it, then flips ``current``. Killing it at any
+point leaves ``current`` on the old generation or the new one, never a mix; a failed ingest
+never opens the published generation for writing, so it stays byte-for-byte the same.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+
+CURRENT = "current"
+GENERATIONS = "generations"
+KEEP = 2  # the current generation and the one before, for readers that opened it
+
+
+def current_generation(root: Path) -> Path | None:
+    """The published generation directory, or None for a store nothing was written to yet."""
+    link = root / CURRENT
+    if not link.is_symlink():
+        return None
+    target = (root / os.readlink(link)).resolve()
+    if not target.is_dir():
+        raise StoreError(str(root), f"'current' points to {os.readlink(link)}, which does not exist")
+    return target
+
+
+def open_read_only(root: Path) -> ox.Store | None:
+    """Open the published generation read-only; None when the store is empty."""
+    generation = current_generation(root)
+    if generation is None:
+        return None
+    try:
+        return ox.Store.read_only(str(generation))
+    except OSError as exc:
+        raise StoreError(str(root), f"cannot open {generation.name}: {exc}") from exc
+
+
+@contextmanager
+def writer_lock(root: Path):
+    """Hold the store's exclusive writer lock (a second ingest fails at once, clearly)."""
+    try:
+        (root / GENERATIONS).mkdir(parents=True, exist_ok=True)
+        handle = open(root / ".lock", "a+b")  # noqa: SIM115 - released in finally
+    except OSError as exc:
+        raise StoreError(str(root), f"cannot create the store directory: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise StoreError(str(root), "another ingest is writing this store; try again when it ends") from exc
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def write_generation(root: Path, change) -> Path:
+    """Copy the current generation, apply ``change(store)`` to the copy, publish it.
+
+    Args:
+        root: the store directory.
+        change: a callable that receives the writable pyoxigraph store of the new generation.
+
+    Raises:
+        StoreError: the disk is full, the directory is read-only, or another writer holds the lock.
+    """
+    with writer_lock(root):
+        _remove_unpublished(root)
+        previous = current_generation(root)
+        number = int(previous.name[1:]) + 1 if previous else 1
+        staging = root / GENERATIONS / f"tmp-g{number:06d}"
+        try:
+            _checkpoint(previous, staging)
+            store = ox.Store(str(staging))
+            change(store)
+            store.flush()
+            del store
+            gc.collect()  # pyoxigraph closes RocksDB when the object is freed
+            published = staging.rename(root / GENERATIONS / f"g{number:06d}")
+            _point_current(root, published)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StoreError(str(root), f"write failed, store left as it was: {exc}") from exc
+        _remove_old(root, published)
+        return published
+
+
+def _checkpoint(previous: Path | None, staging: Path) -> None:
+    if previous is None:
+        return
+    source = ox.Store.read_only(str(previous))
+    source.backup(str(staging))
+    del source
+    gc.collect()
+
+
+def _point_current(root: Path, generation: Path) -> None:
+    temporary = root / f".current-{os.getpid()}"
+    if temporary.is_symlink():
+        temporary.unlink()
+    os.symlink(Path(GENERATIONS) / generation.name, temporary)
+    os.replace(temporary, root / CURRENT)
+    directory = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _remove_unpublished(root: Path) -> None:
+    """Remove staging directories left by a writer that was killed."""
+    for path in (root / GENERATIONS).glob("tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_old(root: Path, current: Path) -> None:
+    generations = sorted(p for p in (root / GENERATIONS).glob("g*") if p.is_dir())
+    for path in generations[:-KEEP]:
+        if path != current:
+            shutil.rmtree(path, ignore_errors=True)
