@@ -71,7 +71,8 @@ def clean_paragraph(text: str) -> str:
 def clean_prose(text: str) -> str:
     """Drop HTML tags, decode entities and collapse whitespace in text outside math.
 
-    Inline tags (``<b>``) vanish, block tags (``<br>``, ``<p>``) become a space. Tags go before entities are decoded, so an escaped ``&lt;b&gt;`` survives as the text ``<b>``.
+    Inline tags (``<b>``) vanish, block tags (``<br>``, ``<p>``) become a space. Tags go before
+    entities are decoded, so an escaped ``&lt;b&gt;`` survives as the text ``<b>``.
     """
     if "<" in text:
         text = _INLINE_TAG.sub("", _BLOCK_TAG.sub(" ", text))

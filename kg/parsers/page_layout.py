@@ -7,9 +7,11 @@ A page copied as plain text is a sequence of blocks separated by blank lines; a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg.errors import ParseError
+from kg.parsers.cleaning import clean_text
 from kg.records import PageFact
 
 _BULLET = re.compile(r"^\s*•\s*(?P<item>.*)$")
@@ -81,8 +83,8 @@ def unrecognised_line_error(origin: str, line: int, text: str, kind: str) -> Par
     return ParseError(
         origin,
         line,
-        f"unrecognised line {shorten(text, 80)!r}: not a field, an entry or known page chrome of "
-        f"a {kind} page, and facts are never dropped silently",
+        f"unrecognised line {shorten(text, 80)!r}: not a field, an entry or known page chrome of kind {kind}; "
+        "refusing to drop it",
     )
 
 
@@ -103,7 +105,7 @@ def check_stated_count(origin: str, fact: PageFact | None, noun: str, parsed: in
         raise ParseError(origin, fact.line, f"page states {fact.value} {noun} but {parsed} {entries} parsed")
 
 
-def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact, noun: str, wording: str) -> None:
+def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact, noun: str, restatement: str) -> None:
     """Check that a count the page states twice has the same value both times.
 
     Args:
@@ -111,7 +113,7 @@ def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact,
         fact: the first statement, or None when the page makes only the second one.
         restated: the second statement (its ``name`` is the fact it restates).
         noun: what is counted, plural.
-        wording: the second statement as the page words it, e.g. ``'Follow researcher0'``.
+        restatement: the second statement, e.g. ``"'Follow researcher3' says 3"``.
 
     Raises:
         ParseError: at the line of the second statement, naming both values and lines.
@@ -120,10 +122,62 @@ def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact,
         raise ParseError(
             origin,
             restated.line,
-            f"page states {fact.value} {noun} at line {fact.line} but {wording!r} says {restated.value}",
+            f"page states {fact.value} {noun} at line {fact.line} but {restatement}",
         )
 
 
 def find_fact(facts: list[PageFact], name: str) -> PageFact | None:
     """Return the first fact called ``name``, or None."""
     return next((fact for fact in facts if fact.name == name), None)
+
+
+@dataclass
+class Prelude:
+    """What the lines before a page's entries state, filled in line by line."""
+
+    subject: str
+    subject_line: int
+    facts: list[PageFact]
+    restated: list[PageFact]  # second statements of a count, checked against the first
+    previous: str = ""  # the line read just before the current one
+    position: int = 0  # of the current line, counting from 0 at the line after the subject
+
+
+def read_prelude(
+    origin: str,
+    blocks: list[Block],
+    kind: str,
+    page_title: str,
+    read_line: Callable[[int, str, Prelude], bool],
+    problems: list[ParseError],
+) -> Prelude:
+    """Read the lines before the entries: ``[site name]``, page title, subject name, then fields.
+
+    Args:
+        origin: the source, for error messages.
+        blocks: the blocks before the first entry.
+        kind: the page kind, for error messages.
+        page_title: the page's heading, which the subject's name follows.
+        read_line: reads one later line into the prelude; returns False if it is not recognised.
+        problems: where an unrecognised line is reported.
+
+    Raises:
+        ParseError: the page title or the subject name is missing.
+    """
+    lines = [(block.line + i, line.strip()) for block in blocks for i, line in enumerate(block.lines)]
+    titles = [i for i, (_, text) in enumerate(lines) if text == page_title]
+    if not titles or titles[0] > 1:
+        raise ParseError(origin, lines[0][0] if lines else 1, f"expected {page_title!r} on the first or second line")
+    facts = [PageFact("page_title", page_title, lines[titles[0]][0])]
+    if titles[0] == 1:
+        facts.insert(0, PageFact("site_name", clean_text(lines[0][1]), lines[0][0]))
+    if len(lines) <= titles[0] + 1:
+        raise ParseError(origin, lines[titles[0]][0], f"page has no subject name after {page_title!r}")
+    subject_line, subject = lines[titles[0] + 1]
+    prelude = Prelude(clean_text(subject), subject_line, facts, [], subject)
+    for position, (line, text) in enumerate(lines[titles[0] + 2 :]):
+        prelude.position = position
+        if not read_line(line, text, prelude):
+            problems.append(unrecognised_line_error(origin, line, text, kind))
+        prelude.previous = text
+    return prelude

@@ -1,0 +1,68 @@
+"""Parsers: raw text of one input -> records. Pure functions, one module per kind of input.
+
+The kind is detected from the content, never from the file name:
+
+- ``records-jsonl``: the first non-blank line is a JSON object of type ``paper`` or ``person``;
+- ``researcher-profile``: a page headed ``Researcher profile``;
+- ``arrow-author-cluster``: a page headed ``Author name cluster``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kg.errors import SourceError
+from kg.parsers import arrow_cluster, records_jsonl, researcher_profile
+from kg.parsers.page_layout import shorten
+from kg.records import ParsedSource
+from kg.sources.files import RawSource
+
+# kind -> parser, in the order kinds are tried by detect_kind.
+PARSERS: dict[str, Callable[[RawSource], ParsedSource]] = {
+    records_jsonl.KIND: records_jsonl.parse_records_jsonl,
+    researcher_profile.KIND: researcher_profile.parse_researcher_profile,
+    arrow_cluster.KIND: arrow_cluster.parse_arrow_cluster,
+}
+_DETECTORS: dict[str, Callable[[str], bool]] = {
+    records_jsonl.KIND: records_jsonl.looks_like_records_jsonl,
+    researcher_profile.KIND: researcher_profile.looks_like_researcher_profile,
+    arrow_cluster.KIND: arrow_cluster.looks_like_arrow_cluster,
+}
+# The kinds as error messages list them.
+KNOWN_KINDS = (arrow_cluster.KIND, researcher_profile.KIND, records_jsonl.KIND)
+
+
+def detect_kind(text: str) -> str | None:
+    """Return the kind of input ``text`` is, from its content, or None if it is none of PARSERS.
+
+    Example:
+        >>> detect_kind('{"type": "person", "name": "Léon Bottou"}')
+        'records-jsonl'
+    """
+    return next((kind for kind, looks_like in _DETECTORS.items() if looks_like(text)), None)
+
+
+def parse_source(raw: RawSource) -> ParsedSource:
+    """Detect the kind of ``raw`` and parse it.
+
+    Args:
+        raw: an input as read by :func:`kg.sources.read_source`.
+
+    Returns:
+        Everything the source states.
+
+    Raises:
+        SourceError: the kind cannot be detected (the message quotes the first line).
+        ParseError: the input has the kind's shape but not its structure.
+    """
+    kind = detect_kind(raw.text)
+    if kind is None:
+        first = next((line.strip() for line in raw.text.split("\n") if line.strip()), "")
+        raise SourceError(
+            raw.ref.origin,
+            f"unknown kind of input: expected one of {', '.join(KNOWN_KINDS)} (first line: {shorten(first)!r})",
+        )
+    return PARSERS[kind](raw)
+
+
+__all__ = ["PARSERS", "detect_kind", "parse_source"]
