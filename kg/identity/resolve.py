@@ -84,11 +84,12 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry) -> Resolution:
     """
     sources, skipped = _resolve_sources(parsed, registry)
     known = [s.parsed for s in sources]
+    persons = _resolve_persons(known, registry)
     works, paper_works = _resolve_works(known, registry)
     return Resolution(
         sources=sources,
         skipped=skipped,
-        persons=_resolve_persons(known, registry),
+        persons=persons,
         works=works,
         venues=_resolve_venues(known, registry),
         paper_works=paper_works,

@@ -17,6 +17,8 @@ class MappedBatch:
 
     add: set[Quad] = field(default_factory=set)
     remove: set[Quad] = field(default_factory=set)
+    # Unchanged identity triples of touched entities: not written again, but validated with the batch.
+    context: set[Quad] = field(default_factory=set)
     record_keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def emit(self, graph: Node, subject: Node, predicate: Node, obj: Node) -> None:
@@ -28,9 +30,15 @@ class MappedBatch:
         if record_key not in keys:
             keys.append(record_key)
 
+    def replace(self, new: set[Quad], old: set[Quad]) -> None:
+        """Move an entity's identity triples from ``old`` to ``new``, writing only the difference."""
+        self.add |= new - old
+        self.remove |= old - new
+        self.context |= new & old
+
     def triples(self) -> Graph:
-        """The union of everything added, as one graph (what the SHACL gate validates)."""
+        """What the SHACL gate validates: everything added plus the unchanged identity context."""
         graph = Graph()
-        for s, p, o, _g in self.add:
+        for s, p, o, _g in self.add | self.context:
             graph.add((s, p, o))
         return graph

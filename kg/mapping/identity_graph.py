@@ -29,13 +29,9 @@ def map_identity(batch: MappedBatch, resolution: Resolution, base: str) -> None:
     key = kg_namespace(base).identityKey
     for person in resolution.persons.values():
         new = set(_person_quads(base, person.slug, person.key, person.display, person.alternates))
-        old = set(_previous_person_quads(base, person))
-        batch.add |= new - old
-        batch.remove |= old - new
+        batch.replace(new, set(_previous_person_quads(base, person)))
     for work in resolution.works.values():
-        new, old = set(_work_quads(base, work.slug, work.key, work.year)), set(_previous_work_quads(base, work))
-        batch.add |= new - old
-        batch.remove |= old - new
+        batch.replace(set(_work_quads(base, work.slug, work.key, work.year)), set(_previous_work_quads(base, work)))
     for venue in resolution.venues.values():
         batch.emit(graph, mint_venue_uri(base, venue.slug), key, Literal(f"venue:{venue.key}"))
     for source in resolution.sources:

@@ -1,0 +1,11 @@
+"""The SHACL gate: check a batch's asserted data against ``shapes/*.shapes.ttl``.
+
+:func:`load_shapes` reads the shapes, :func:`validate_graph` runs pySHACL once over the batch and
+returns a :class:`ValidationReport` whose :class:`Violation` items name the input records at fault.
+Spec: https://www.w3.org/TR/shacl/#validation-report
+"""
+
+from kg.validation.report import ValidationReport, Violation
+from kg.validation.shacl import load_shapes, validate_graph
+
+__all__ = ["ValidationReport", "Violation", "load_shapes", "validate_graph"]

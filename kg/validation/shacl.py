@@ -1,0 +1,179 @@
+"""Load the SHACL shapes and run pySHACL over a batch.
+
+Spec: SHACL Core, https://www.w3.org/TR/shacl/#core-components. Only Core is used, so pySHACL runs
+with ``advanced=False`` and ``inference="none"``: the gate checks what the mapping stage asserted,
+before :mod:`kg.inference` adds anything.
+
+Why the ontology is not loaded with the shapes: ``sh:targetClass`` and ``sh:class`` follow
+``rdfs:subClassOf`` in the *data* graph, not in the shapes graph
+(https://www.w3.org/TR/shacl/#dfn-shacl-instance), so parsing ``ontology/kg.ttl`` into the shapes
+graph would change nothing. Passing it to pySHACL as ``ont_graph`` would make pySHACL copy the whole
+batch to mix it in, and would let a subclass axiom stand in for a type the mapping stage forgot to
+assert. Every class the shapes target or require (schema:Person, schema:ScholarlyArticle,
+kg:Venue, prov:Entity) is asserted directly by the mapping stage, so none is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import Graph
+from rdflib.namespace import RDF
+from rdflib.term import Node
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from kg.errors import ParseError, SourceError
+from kg.validation.report import ValidationReport, read_report
+from kg.vocab import PREFIXES, SH, kg_namespace
+
+SHAPES_GLOB = "*.shapes.ttl"
+
+
+def load_shapes(shapes_dir: Path, base_uri: str) -> Graph:
+    """Parse every ``*.shapes.ttl`` file of a directory into one shapes graph.
+
+    Args:
+        shapes_dir: the directory holding one shapes file per record type.
+        base_uri: the configured base; ``kg:`` in the files resolves to ``{base_uri}ontology#``.
+
+    Returns:
+        The shapes graph, with the project's prefixes bound (they are reused in reports).
+
+    Raises:
+        SourceError: the directory holds no shapes file, or a file cannot be read.
+        ParseError: a file is not valid Turtle (with its line number).
+    """
+    paths = sorted(Path(shapes_dir).glob(SHAPES_GLOB))
+    if not paths:
+        raise SourceError(str(shapes_dir), f"no {SHAPES_GLOB} files; expected one shapes file per record type")
+    shapes = Graph()
+    bind_prefixes(shapes, base_uri)
+    for path in paths:
+        parse_turtle_file(shapes, path, base_uri)
+    return shapes
+
+
+def bind_prefixes(graph: Graph, base_uri: str) -> None:
+    """Bind the project's prefixes (and ``kg``, ``sh``) on a graph, replacing rdflib's defaults."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    graph.bind("kg", kg_namespace(base_uri), override=True, replace=True)
+    graph.bind("sh", SH, override=True, replace=True)
+
+
+def parse_turtle_file(graph: Graph, path: Path, base_uri: str) -> None:
+    """Parse one Turtle file into ``graph``, resolving relative IRIs against ``base_uri``.
+
+    Raises:
+        SourceError: the file cannot be read or is not UTF-8.
+        ParseError: the file is not valid Turtle.
+    """
+    try:
+        graph.parse(path, format="turtle", publicID=base_uri)
+    except BadSyntax as exc:
+        detail = " ".join(str(exc).split("\n")[1:2]) or str(exc)
+        raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {detail}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(str(path), f"cannot read the file as UTF-8 Turtle: {exc}") from exc
+
+
+def validate_graph(
+    data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]
+) -> ValidationReport:
+    """Validate a batch's asserted data against the shapes, in one pySHACL run.
+
+    Args:
+        data: the union of the batch's source graphs and the identity graph, as one plain Graph.
+            A Dataset would be validated graph by graph, which breaks checks that span graphs.
+        shapes: the graph from :func:`load_shapes`.
+        record_keys: record keys (``file:line``) per subject IRI, from the mapping stage; they
+            name the records at fault in the report.
+
+    Returns:
+        The report; ``report.conforms`` is False when any violation was found.
+
+    Raises:
+        TypeError: ``data`` is a Dataset or ConjunctiveGraph instead of a plain Graph.
+        ParseError: pySHACL cannot use the shapes graph (an ill-formed shape).
+    """
+    check_plain_graph(data)
+    checked = break_list_cycles(data)
+    try:
+        conforms, results, _text = pyshacl.validate(
+            checked, shacl_graph=shapes, inference="none", advanced=False, abort_on_first=False
+        )
+    except ReportableRuntimeError as exc:
+        raise ParseError("shapes graph", None, f"pySHACL cannot use the shapes: {exc.message}") from exc
+    return read_report(bool(conforms), results, checked, record_keys)
+
+
+def check_plain_graph(data: Graph) -> None:
+    """Refuse a context-aware graph, which pySHACL would validate one named graph at a time."""
+    if getattr(data, "context_aware", False):
+        raise TypeError(
+            f"validate_graph: data is a {type(data).__name__}; pass a plain rdflib.Graph holding the "
+            "union of the batch's graphs so that shapes can span source and identity graphs"
+        )
+
+
+def break_list_cycles(data: Graph) -> Graph:
+    """Return ``data``, or a copy without the ``rdf:rest`` triples that close a loop.
+
+    pySHACL prints and copies list nodes with ``Graph.items``, which raises on an ``rdf:rest``
+    loop, so a cyclic list would crash the run instead of being reported. Cutting each loop
+    leaves a list that does not end in ``rdf:nil``, which the shapes report as ill-formed.
+    The copy is made only when there is a loop, which the mapping stage never builds.
+    """
+    closing = find_loop_closing_rests(data)
+    if not closing:
+        return data
+    cut = Graph()
+    cut += data
+    for triple in closing:
+        cut.remove(triple)
+    return cut
+
+
+def find_loop_closing_rests(data: Graph) -> list[tuple[Node, Node, Node]]:
+    """Return the ``rdf:rest`` triples that close a loop (the back edges of a depth-first walk)."""
+    rests: dict[Node, list[Node]] = {}
+    for cell, rest in data.subject_objects(RDF.rest):
+        rests.setdefault(cell, []).append(rest)
+    # Walk from the list heads (cells something else points to) first, so that a loop is cut
+    # where it returns towards its head, whatever the blank-node labels.
+    entries = {cell for cell in rests if any(p != RDF.rest for p in data.predicates(None, cell))}
+    done: set[Node] = set()
+    closing: list[tuple[Node, Node, Node]] = []
+    for start in sorted(rests, key=lambda cell: (cell not in entries, str(cell))):
+        on_path: list[Node] = []
+        walk_rests(start, rests, on_path, done, closing)
+    return closing
+
+
+def walk_rests(
+    cell: Node,
+    rests: dict[Node, list[Node]],
+    on_path: list[Node],
+    done: set[Node],
+    closing: list[tuple[Node, Node, Node]],
+) -> None:
+    """Walk the ``rdf:rest`` chains from ``cell`` iteratively, recording edges back into the path."""
+    if cell in done:
+        return
+    stack = [(cell, iter(rests.get(cell, ())))]
+    on_path.append(cell)
+    while stack:
+        node, successors = stack[-1]
+        nxt = next(successors, None)
+        if nxt is None:
+            stack.pop()
+            on_path.pop()
+            done.add(node)
+        elif nxt in on_path:
+            closing.append((node, RDF.rest, nxt))
+        elif nxt not in done:
+            stack.append((nxt, iter(rests.get(nxt, ()))))
+            on_path.append(nxt)
