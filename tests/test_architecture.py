@@ -9,7 +9,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kg"
 BASE = {"kg", "kg.records", "kg.errors", "kg.vocab", "kg.config"}
-ORDER = ["sources", "parsers", "identity", "mapping", "validation", "inference", "store", "pipeline", "web", "cli", "__main__"]
+ORDER = [
+    "sources", "parsers", "identity", "mapping", "validation", "inference", "store",
+    "pipeline", "web", "cli", "__main__",
+]
 
 
 def stage_of(module: str) -> str | None:

@@ -57,7 +57,8 @@ def test_slugs_are_readable_ascii():
 
 def test_title_prefix_is_another_work():
     assert title_key("Memory Mosaics") != title_key("Memory Mosaics at scale")
-    batch = [source("a", [paper("Memory Mosaics", ["Jianyu Zhang"]), paper("Memory Mosaics at scale", ["Jianyu Zhang"])])]
+    papers = [paper("Memory Mosaics", ["Jianyu Zhang"]), paper("Memory Mosaics at scale", ["Jianyu Zhang"])]
+    batch = [source("a", papers)]
     resolution = resolve(batch, EmptyRegistry())
     assert sorted(resolution.works) == ["memory-mosaics", "memory-mosaics-at-scale"]
 
