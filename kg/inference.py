@@ -22,6 +22,7 @@ consumer who wants that can run a full reasoner over the dump.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,11 +91,16 @@ def load_ontology(ontology_dir: Path, base_uri: str) -> Graph:
         try:
             ontology.parse(path, format="turtle", publicID=base_uri)
         except BadSyntax as exc:
-            detail = " ".join(str(exc).split("\n")[1:2]) or str(exc)
-            raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {detail}") from exc
+            raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {describe_bad_syntax(exc)}") from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise SourceError(str(path), f"cannot read the file as UTF-8 Turtle: {exc}") from exc
     return ontology
+
+
+def describe_bad_syntax(exc: BadSyntax) -> str:
+    """Return rdflib's reason for a Turtle syntax error (its message also quotes raw bytes)."""
+    match = re.search(r"Bad syntax \((.*?)\) at \^", str(exc))
+    return match.group(1) if match else str(exc)
 
 
 def compile_rules(ontology: Graph) -> InferenceRules:
@@ -115,9 +121,7 @@ def compile_rules(ontology: Graph) -> InferenceRules:
     """
     class_edges = collect_class_edges(ontology)
     superclasses = {cls: frozenset(reach(cls, class_edges)) for cls in class_edges}
-    properties = {
-        prop: compile_property(prop, ontology, superclasses) for prop in collect_properties(ontology)
-    }
+    properties = {prop: compile_property(prop, ontology, superclasses) for prop in collect_properties(ontology)}
     return InferenceRules(superclasses=superclasses, properties=properties)
 
 

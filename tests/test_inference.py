@@ -210,4 +210,4 @@ def test_load_ontology_names_file_and_line_of_bad_turtle(tmp_path):
     bad.write_text("@prefix kg: <ontology#> .\n\nkg:Venue a kg:Class ;\n    rdfs:label .\n", encoding="utf-8")
     with pytest.raises(ParseError) as excinfo:
         load_ontology(tmp_path, BASE)
-    assert str(excinfo.value).startswith(f"{bad}:4: not valid Turtle")
+    assert str(excinfo.value).startswith(f"{bad}:4: not valid Turtle: ")

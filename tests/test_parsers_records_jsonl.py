@@ -61,14 +61,19 @@ def test_records_become_persons_and_papers_in_file_order():
             type_label="Journal Article",
             copyright="© JMLR 2020",
         ),
-        PaperRecord(title="Invariant Risk Minimization", line=6, year=2020),
+        PaperRecord(
+            title="Invariant Risk Minimization",
+            line=6,
+            authors=("Martin Arjovsky", "Léon Bottou", "Ishaan Gulrajani", "David Lopez-Paz"),
+            year=2020,
+        ),
     )
 
 
 @pytest.mark.parametrize(
     ("case", "line", "column", "message"),
     [
-        ("jsonl-invalid-json", 2, 37, "invalid JSON: Expecting ',' delimiter"),
+        ("jsonl-invalid-json", 2, 66, "invalid JSON: Expecting ',' delimiter"),
         ("jsonl-year-not-integer", 2, None, "$.year: '2020' is not of type 'integer'"),
         ("jsonl-empty-author", 2, None, "$.authors[1]: '' should be non-empty"),
         ("jsonl-unknown-field", 2, None, "$: Additional properties are not allowed ('pages' was unexpected)"),
@@ -90,12 +95,12 @@ def test_bad_lines_name_file_line_and_value(case, line, column, message):
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"type": "paper", "title": "T", "year": 999}, "$.year: 999 is less than the minimum of 1000"),
-        ({"type": "paper", "title": "T", "year": 3000}, "$.year: 3000 is greater than the maximum of 2999"),
-        ({"type": "paper", "title": "   ", "year": 2000}, "$.title: '   ' does not match '\\\\S'"),
+        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 999}, "$.year: 999 is less than the minimum of 1000"),
+        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 3000}, "$.year: 3000 is greater than the maximum of 2999"),
+        ({"type": "paper", "title": "   ", "authors": ["A B"], "year": 2000}, "$.title: '   ' does not match '\\\\S'"),
         ({"type": "paper", "title": "T", "year": 2000, "authors": []}, "$.authors: [] should be non-empty"),
         (
-            {"type": "paper", "title": "T", "year": 2000, "venue_kind": "magazine"},
+            {"type": "paper", "title": "T", "authors": ["A B"], "year": 2000, "venue_kind": "magazine"},
             "$.venue_kind: 'magazine' is not one of "
             "['conference', 'journal', 'preprint-server', 'workshop', 'book', 'other']",
         ),
@@ -129,7 +134,7 @@ def test_schema_is_draft_2020_12_and_matches_the_records_module():
     definitions = schema["$defs"]
     assert tuple(definitions["paper"]["properties"]["venue_kind"]["enum"]) == VENUE_KINDS
     assert set(definitions["identifiers"]["properties"]) == set(IDENTIFIER_SCHEMES)
-    assert definitions["paper"]["required"] == ["type", "title", "year"]
+    assert definitions["paper"]["required"] == ["type", "title", "authors", "year"]
     assert all(definitions[name]["additionalProperties"] is False for name in ("person", "paper", "identifiers"))
     assert load_validator() is load_validator()
 

@@ -140,9 +140,7 @@ def reach_blank_nodes(graph: Graph, start: BNode) -> set[BNode]:
     return seen
 
 
-def read_violation(
-    results: Graph, node: Node, data: Graph, record_keys: Mapping[str, Sequence[str]]
-) -> Violation:
+def read_violation(results: Graph, node: Node, data: Graph, record_keys: Mapping[str, Sequence[str]]) -> Violation:
     """Read one ``sh:ValidationResult`` node of the results graph into a :class:`Violation`."""
     focus = results.value(node, SH.focusNode)
     return Violation(

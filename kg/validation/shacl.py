@@ -15,6 +15,7 @@ kg:Venue, prov:Entity) is asserted directly by the mapping stage, so none is nee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,8 +23,8 @@ import pyshacl
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import Graph
 from rdflib.namespace import RDF
-from rdflib.term import Node
 from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import Node
 
 from kg.errors import ParseError, SourceError
 from kg.validation.report import ValidationReport, read_report
@@ -74,15 +75,18 @@ def parse_turtle_file(graph: Graph, path: Path, base_uri: str) -> None:
     try:
         graph.parse(path, format="turtle", publicID=base_uri)
     except BadSyntax as exc:
-        detail = " ".join(str(exc).split("\n")[1:2]) or str(exc)
-        raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {detail}") from exc
+        raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {describe_bad_syntax(exc)}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(str(path), f"cannot read the file as UTF-8 Turtle: {exc}") from exc
 
 
-def validate_graph(
-    data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]
-) -> ValidationReport:
+def describe_bad_syntax(exc: BadSyntax) -> str:
+    """Return rdflib's reason for a Turtle syntax error (its message also quotes raw bytes)."""
+    match = re.search(r"Bad syntax \((.*?)\) at \^", str(exc))
+    return match.group(1) if match else str(exc)
+
+
+def validate_graph(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]) -> ValidationReport:
     """Validate a batch's asserted data against the shapes, in one pySHACL run.
 
     Args:
