@@ -22,17 +22,16 @@ consumer who wants that can run a full reasoner over the dump.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
-from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from kg.errors import ParseError, SourceError
+from kg.errors import SourceError
+from kg.validation.shacl import parse_turtle_file
 
 Triple = tuple[Node, Node, Node]
 
@@ -88,19 +87,8 @@ def load_ontology(ontology_dir: Path, base_uri: str) -> Graph:
         raise SourceError(str(ontology_dir), f"no {ONTOLOGY_GLOB} files; expected the ontology (kg.ttl)")
     ontology = Graph()
     for path in paths:
-        try:
-            ontology.parse(path, format="turtle", publicID=base_uri)
-        except BadSyntax as exc:
-            raise ParseError(str(path), exc.lines + 1, f"not valid Turtle: {describe_bad_syntax(exc)}") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(str(path), f"cannot read the file as UTF-8 Turtle: {exc}") from exc
+        parse_turtle_file(ontology, path, base_uri)
     return ontology
-
-
-def describe_bad_syntax(exc: BadSyntax) -> str:
-    """Return rdflib's reason for a Turtle syntax error (its message also quotes raw bytes)."""
-    match = re.search(r"Bad syntax \((.*?)\) at \^", str(exc))
-    return match.group(1) if match else str(exc)
 
 
 def compile_rules(ontology: Graph) -> InferenceRules:

@@ -103,7 +103,7 @@ def read_report(
 
 def iter_top_results(results: Graph) -> Iterator[Node]:
     """Yield the results attached to the report itself (not those nested under sh:detail)."""
-    for report in results.subjects(predicate=None, object=SH.ValidationReport):
+    for report in results.subjects(RDF.type, SH.ValidationReport):
         yield from results.objects(report, SH.result)
 
 

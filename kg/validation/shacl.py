@@ -152,32 +152,30 @@ def find_loop_closing_rests(data: Graph) -> list[tuple[Node, Node, Node]]:
     done: set[Node] = set()
     closing: list[tuple[Node, Node, Node]] = []
     for start in sorted(rests, key=lambda cell: (cell not in entries, str(cell))):
-        on_path: list[Node] = []
-        walk_rests(start, rests, on_path, done, closing)
+        walk_rests(start, rests, done, closing)
     return closing
 
 
 def walk_rests(
     cell: Node,
     rests: dict[Node, list[Node]],
-    on_path: list[Node],
     done: set[Node],
     closing: list[tuple[Node, Node, Node]],
 ) -> None:
-    """Walk the ``rdf:rest`` chains from ``cell`` iteratively, recording edges back into the path."""
+    """Walk the ``rdf:rest`` chains from ``cell`` depth-first, recording edges back into the path."""
     if cell in done:
         return
     stack = [(cell, iter(rests.get(cell, ())))]
-    on_path.append(cell)
+    on_path = {cell}
     while stack:
         node, successors = stack[-1]
         nxt = next(successors, None)
         if nxt is None:
             stack.pop()
-            on_path.pop()
+            on_path.discard(node)
             done.add(node)
         elif nxt in on_path:
             closing.append((node, RDF.rest, nxt))
         elif nxt not in done:
             stack.append((nxt, iter(rests.get(nxt, ()))))
-            on_path.append(nxt)
+            on_path.add(nxt)
