@@ -231,15 +231,16 @@ def render_node(node: Node, nsm: NamespaceManager) -> str:
     return render_value(node, nsm)
 
 
-def render_value(value: Node, nsm: NamespaceManager, graph: Graph | None = None) -> str:
-    """Render a value in Turtle syntax with prefixes; a blank node as its list items or ``[]``.
+def render_value(value: Node, nsm: NamespaceManager) -> str:
+    """Render a value in Turtle syntax with the prefixes of ``nsm``.
 
-    Blank-node labels differ from run to run, so they never appear in the text.
+    A blank node is described from the graph ``nsm`` belongs to (the report), since its label
+    differs from run to run and never appears in the text.
     """
     if isinstance(value, Literal):
         return cut_literal(value).n3(nsm)
     if isinstance(value, BNode):
-        return render_blank_node(value, nsm, graph if graph is not None else nsm.graph)
+        return render_blank_node(value, nsm, nsm.graph)
     return value.n3(nsm)
 
 

@@ -1,0 +1,369 @@
+"""Generate realistic, seeded paper records in kg's JSON Lines format (schema/records.schema.json).
+
+    python bench/generate.py --papers 1000 --seed 42 --output bench/.cache/records-1000-seed42.jsonl
+
+The same arguments always give the same bytes (one ``random.Random(seed)``, no clock, no hash
+randomisation). What the records look like:
+
+- ``--papers`` counts paper lines. About 10% of the works appear twice: as a ``preprint`` on arXiv
+  (venue_kind ``preprint-server``) and, a year later, as a ``Conference Paper`` or ``Journal
+  Article`` with the same title and authors; the rest appear once.
+- An author pool of about papers/3 people, each name unique once accents and case are folded.
+  Papers per author follow a Zipf-Mandelbrot rank law (a few prolific authors, a long tail;
+  some of the pool never appear); papers have 1 to 8 authors with P(k) proportional to 1/k. About a quarter of the mentions of an accented name drop the
+  accents ("Léon Bottou" written "Leon Bottou"), as many sources do.
+- About 15% of the authors who appear also get a ``person`` line with an ORCID.
+- Venues of every kind (conference, journal, preprint-server, workshop), each name always with
+  the same kind; a few papers give no venue.
+- Titles from a word list, unique across works once folded (a distinguishing word or number is
+  appended on a clash); abstracts of 80 to 200 words; years 1990 to 2026, more recent ones
+  likelier; DOIs ``10.5555/...`` and arXiv identifiers on some papers.
+
+Nothing here imports kg: the output must not change when kg does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import json
+import math
+import random
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+FIRST_NAMES = (
+    "Léon Yann Jianyu Rachel Xiaoxia Alexandre Frédéric Jürgen Sören Zoë Chloé Renée François José María Raúl "
+    "Ángel Søren Åsa Björn Jörg Gaël Hélène Émilie Cécile Noémie Inès Mónica Sérgio João Tomás Íñigo Dóra "
+    "Ilya Geoffrey Yoshua Samy Corinna Vladimir Bernhard Klaus-Robert Ulrike Anna Maria Paolo Giulia Marco "
+    "Wei Li Jing Hao Yu Min-Jun Seo-yeon Hiroshi Yuki Aiko Ravi Priya Anil Deepa Fatima Omar Leila Karim "
+    "Olga Dmitri Natalia Ivan Katarzyna Piotr Tereza Jiří Zoltán Ádám Réka Mehmet Ayşe Emre Çağlar Nguyễn "
+    "Thảo Minh Kwame Amara Chidi Ngozi Lucía Andrés Sofía Martín Valentina Mateo Camila Diego Elena Pablo "
+    "Thomas Sarah David Laura Michael Emma Daniel Julia James Nora Peter Ingrid Lars Sigrún Þóra Henrik "
+    "Mathilde Benoît Agnès Jérôme Stéphane Gérard Thérèse André Loïc Maëlle Anaïs Clément Solène Timothée"
+).split()
+LAST_NAMES = (
+    "Bottou LeCun Zhang Ward Wu Défossez Müller Schölkopf Sonnenburg García Núñez Gómez Sánchez Lefèvre Dvořák "
+    "Šimánek Öztürk Çelik Håkansson Ørsted Jäger Größer Rodríguez Martínez Pérez Hernández López González Díaz "
+    "Fernández Álvarez Muñoz Jiménez Ruiz Peña Cortés Ibáñez Lévy Béranger Mérel Gagné Côté Bélanger Thériault "
+    "Dupré Chevalier Moreau Girard Fournier Bengio Hinton Sutskever Vapnik Cortes Smola Williams Rasmussen "
+    "Bishop Jordan Ng Koller Schmidhuber Hochreiter Graves Mikolov Chen Wang Liu Yang Huang Zhao Zhou Xu Sun "
+    "Ma Zhu Hu Guo Lin Kim Park Lee Choi Jung Tanaka Suzuki Takahashi Watanabe Itō Sato Nakamura Kobayashi "
+    "Kumar Sharma Singh Patel Gupta Iyer Reddy Nair Rao Das Haddad Khalil Nasser Mansour Ivanov Petrov "
+    "Smirnova Kuznetsov Popov Nowak Kowalski Wiśniewski Wójcik Novák Horváth Nagy Szabó Tóth Kovács Yılmaz "
+    "Kaya Demir Şahin Doğan Trần Lê Phạm Hoàng Phan Vũ Đặng Bùi Mensah Okafor Adeyemi Nwosu Silva Santos "
+    "Oliveira Souza Pereira Lima Carvalho Gonçalves Ferreira Conceição Rossi Russo Ferrari Esposito Bianchi "
+    "Romano Colombo Ricci Marino Bruno Johansson Andersson Karlsson Nilsson Eriksson Larsen Sørensen Jensen "
+    "Nielsen Hansen Björnsson Þórsdóttir Smith Johnson Brown Taylor Anderson Thomas Moore Martin Thompson "
+    "White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Green Baker Adams Nelson Hill"
+).split()
+
+ADJECTIVES = (
+    "Adaptive Bayesian Robust Sparse Scalable Efficient Stochastic Deep Shallow Convex Nonconvex Distributed "
+    "Federated Causal Contrastive Generative Discriminative Probabilistic Differentiable Implicit Explicit "
+    "Hierarchical Recurrent Convolutional Attentive Modular Compositional Invariant Equivariant Provable "
+    "Online Offline Incremental Continual Structured Unsupervised Semi-Supervised Self-Supervised Multimodal "
+    "Multilingual Low-Rank Quantized Private Fair Interpretable Certified Asynchronous Parallel Greedy Optimal"
+).split()
+NOUNS = (
+    "Learning Inference Optimization Gradients Networks Transformers Embeddings Representations Kernels Models "
+    "Estimators Bounds Regularization Attention Memory Retrieval Planning Control Exploration Policies Rewards "
+    "Graphs Manifolds Features Priors Posteriors Ensembles Distillation Pruning Compression Alignment Reasoning "
+    "Generalization Robustness Calibration Uncertainty Clustering Ranking Translation Parsing Segmentation "
+    "Detection Tracking Forecasting Imputation Sampling Diffusion Flows Autoencoders Mixtures Mosaics Stepsizes"
+).split()
+DOMAINS = (
+    "Language Modeling|Image Classification|Speech Recognition|Protein Folding|Recommender Systems|Time Series|"
+    "Reinforcement Learning|Computer Vision|Machine Translation|Question Answering|Medical Imaging|Robotics|"
+    "Large-Scale Optimization|Tabular Data|Graph Mining|Anomaly Detection|Weather Prediction|Code Generation|"
+    "Molecular Design|Autonomous Driving|Information Extraction|Neural Architecture Search|Active Learning|"
+    "Few-Shot Learning|Domain Adaptation|Causal Discovery|Matrix Completion|Topic Modeling|Sentiment Analysis"
+).split("|")
+TITLE_TEMPLATES = (
+    "{adj} {noun} for {domain}",
+    "On the {noun} of {adj} {noun2}",
+    "Towards {adj} {noun} in {domain}",
+    "{noun} and {noun2}: {adj} Methods for {domain}",
+    "{adj} {noun} with {adj2} {noun2}",
+    "A {adj} Approach to {domain}",
+    "Revisiting {adj} {noun} for {domain}",
+    "When Do {adj} {noun} Help {domain}?",
+    "{adj} {noun} at Scale",
+    "Learning {adj} {noun2} from {adj2} {noun}",
+    "$k$-{adj} {noun} for {domain}",
+)
+TITLE_SUFFIXES = "Revisited|Reloaded|in Practice|Made Simple|Beyond Benchmarks|at Any Scale|Without Labels".split("|")
+ABSTRACT_WORDS = (
+    "we propose a novel method that improves the state of the art on several benchmarks while reducing the "
+    "computational cost our analysis shows that the approach converges under mild assumptions and we provide "
+    "theoretical guarantees experiments on synthetic and real data confirm the effectiveness of the proposed "
+    "framework compared with strong baselines furthermore we study the trade-off between accuracy and efficiency "
+    "and discuss limitations of existing techniques the results suggest that simple models can match complex "
+    "architectures when trained with appropriate regularization data augmentation and careful tuning of "
+    "hyperparameters code and pretrained models are publicly available to facilitate reproducibility"
+).split()
+
+# (name, venue_kind, type_label). A name always has the same kind: kg types each venue once.
+CONFERENCES = ("NeurIPS", "ICML", "ICLR", "COLT", "AISTATS", "UAI", "AAAI", "IJCAI", "CVPR", "ICCV", "ECCV",
+               "ACL", "EMNLP", "NAACL", "KDD", "WWW", "SIGIR", "Interspeech", "CoRL", "CAp (Conférence sur "
+               "l'Apprentissage automatique)")
+JOURNALS = ("Journal of Machine Learning Research", "Machine Learning", "Neural Computation",
+            "IEEE Transactions on Pattern Analysis and Machine Intelligence", "Artificial Intelligence",
+            "Transactions on Machine Learning Research", "Journal of Artificial Intelligence Research",
+            "Neural Networks", "Pattern Recognition", "Nature Machine Intelligence", "Statistics and Computing",
+            "Revue d'Intelligence Artificielle")
+PREPRINT_SERVERS = ("arXiv", "HAL", "OpenReview Archive", "SSRN")
+WORKSHOPS = ("NeurIPS Workshop on Optimization for Machine Learning", "ICML Workshop on Uncertainty and "
+             "Robustness", "ICLR Workshop on Representation Learning on Graphs", "CVPR Workshop on Fairness",
+             "Workshop on Théorie de l'Apprentissage", "EMNLP Workshop on Multilingual Representation Learning",
+             "KDD Workshop on Mining and Learning with Graphs", "BayesComp Satellite Workshop")
+KIND_LABELS = {"conference": "Conference Paper", "journal": "Journal Article", "preprint-server": "preprint",
+               "workshop": "Workshop Paper"}
+# Share of single-appearance papers per venue kind (the rest of the mass is the duplicate pairs).
+KIND_WEIGHTS = {"conference": 0.42, "journal": 0.26, "preprint-server": 0.18, "workshop": 0.14}
+VENUES_BY_KIND = {"conference": CONFERENCES, "journal": JOURNALS, "preprint-server": PREPRINT_SERVERS,
+                  "workshop": WORKSHOPS}
+
+FIRST_YEAR, LAST_YEAR = 1990, 2026
+DUPLICATE_SHARE = 0.10  # share of works that appear twice (preprint, then published)
+UNACCENTED_SHARE = 0.25  # share of mentions of an accented name written without accents
+PERSON_RECORD_SHARE = 0.15
+NO_VENUE_SHARE = 0.02
+DOI_SHARE = 0.45
+MAX_AUTHORS = 8
+# Papers per author: the author of rank r is drawn with weight 1 / (r + ZIPF_OFFSET) ** ZIPF_AUTHORS
+# (Zipf-Mandelbrot). The offset keeps the head plausible in a closed pool: with plain Zipf the top
+# author of a 10,000-paper set would sign about 40% of the papers.
+ZIPF_AUTHORS = 1.1
+ZIPF_OFFSET = 10
+ZIPF_TEAM = 1.0  # authors per paper: P(k) proportional to 1 / k ** ZIPF_TEAM, k = 1..8
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    plain: str  # the name without accents
+
+
+def fold(text: str) -> str:
+    """Drop accents, case-fold, collapse punctuation: how two spellings are told to be one name or title."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", bare.casefold()).strip()
+
+
+def strip_accents(text: str) -> str:
+    """Return ``text`` without combining marks, recomposed (``Léon`` -> ``Leon``)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare)
+
+
+def make_author_pool(rng: random.Random, size: int) -> list[Author]:
+    """Draw ``size`` people whose names differ once folded (else kg would rightly merge them)."""
+    pairs = list(itertools.product(FIRST_NAMES, LAST_NAMES))
+    rng.shuffle(pairs)
+    authors, seen = [], set()
+    for first, last in pairs:
+        name = f"{first} {last}"
+        if fold(name) in seen:
+            continue
+        seen.add(fold(name))
+        authors.append(Author(name, strip_accents(name)))
+        if len(authors) == size:
+            return authors
+    raise SystemExit(f"the name lists give only {len(authors)} distinct people; asked for {size}")
+
+
+def cumulative(weights: list[float]) -> list[float]:
+    return list(itertools.accumulate(weights))
+
+
+def pick_team(rng: random.Random, pool: list[Author], author_cdf: list[float], team_cdf: list[float]) -> list[Author]:
+    """Pick 1-8 distinct authors, each drawn by Zipf weight (rank 1 is the most prolific)."""
+    size = bisect.bisect_left(team_cdf, rng.random() * team_cdf[-1]) + 1
+    size = min(size, len(pool))
+    chosen: dict[int, None] = {}
+    while len(chosen) < size:
+        chosen.setdefault(bisect.bisect_left(author_cdf, rng.random() * author_cdf[-1]), None)
+    return [pool[i] for i in chosen]
+
+
+def spell(rng: random.Random, author: Author) -> str:
+    """One mention of an author: sometimes without the accents."""
+    if author.plain != author.name and rng.random() < UNACCENTED_SHARE:
+        return author.plain
+    return author.name
+
+
+def make_title(rng: random.Random, seen: set[str]) -> str:
+    """A title no other work has (once folded); a clash gets a suffix, then a number."""
+    adj, adj2 = rng.sample(ADJECTIVES, 2)
+    noun, noun2 = rng.sample(NOUNS, 2)
+    title = rng.choice(TITLE_TEMPLATES).format(adj=adj, adj2=adj2, noun=noun, noun2=noun2, domain=rng.choice(DOMAINS))
+    if fold(title) in seen:
+        title = f"{title} {rng.choice(TITLE_SUFFIXES)}"
+    number = 2
+    base = title
+    while fold(title) in seen:
+        title = f"{base} {number}"
+        number += 1
+    seen.add(fold(title))
+    return title
+
+
+def make_abstract(rng: random.Random, title: str) -> str:
+    """80 to 193 words in sentences, opening with the title's topic (a revision adds 7)."""
+    target = rng.randint(80, 193)  # a revised abstract adds 7 words
+    words = [f"This paper studies {title.lower()}."]
+    count = len(words[0].split())
+    while count < target:
+        length = min(rng.randint(8, 22), target - count)
+        sentence = " ".join(rng.choice(ABSTRACT_WORDS) for _ in range(length))
+        words.append(sentence[0].upper() + sentence[1:] + ".")
+        count += length
+    return " ".join(words)
+
+
+def draw_year(rng: random.Random, year_cdf: list[float], first: int = FIRST_YEAR, last: int = LAST_YEAR) -> int:
+    """A year, more recent ones likelier (the field grows about 8% a year)."""
+    while True:
+        year = FIRST_YEAR + bisect.bisect_left(year_cdf, rng.random() * year_cdf[-1])
+        if first <= year <= last:
+            return year
+
+
+class IdentifierMint:
+    """Unique DOIs and arXiv identifiers (two works never share one)."""
+
+    def __init__(self) -> None:
+        self.arxiv_counts: dict[tuple[int, int], int] = {}
+        self.doi_count = 0
+
+    def doi(self, year: int) -> str:
+        self.doi_count += 1
+        return f"10.5555/{year}.{self.doi_count:06d}"
+
+    def arxiv(self, rng: random.Random, year: int) -> str:
+        month = rng.randint(1, 12)
+        number = self.arxiv_counts[(year, month)] = self.arxiv_counts.get((year, month), 0) + 1
+        if year < 2007:  # old style: archive/YYMMNNN
+            return f"cs.LG/{year % 100:02d}{month:02d}{number:03d}"
+        digits = 4 if year < 2015 else 5
+        return f"{year % 100:02d}{month:02d}.{number:0{digits}d}"
+
+
+def make_paper(title, authors, abstract, venue, kind, year, identifiers, rng) -> dict:
+    """One paper line, keys in the schema's order; optional fields left out when empty."""
+    record: dict = {"type": "paper", "title": title, "authors": [spell(rng, a) for a in authors],
+                    "abstract": abstract}
+    if venue is not None:
+        record |= {"venue": venue, "venue_kind": kind}
+    record["year"] = year
+    if venue is not None:
+        record["type_label"] = KIND_LABELS[kind]
+    if identifiers:
+        record["identifiers"] = identifiers
+    return record
+
+
+def make_single(rng, title, authors, abstract, year, mint: IdentifierMint) -> dict:
+    """A paper that appears once, in a venue drawn by kind."""
+    if rng.random() < NO_VENUE_SHARE:
+        return make_paper(title, authors, abstract, None, None, year, {}, rng)
+    kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
+    venue = rng.choice(VENUES_BY_KIND[kind])
+    identifiers = {}
+    if kind == "preprint-server" and venue == "arXiv" and year >= 1991:
+        identifiers["arxiv"] = mint.arxiv(rng, year)
+    elif kind != "preprint-server" and rng.random() < DOI_SHARE:
+        identifiers["doi"] = mint.doi(year)
+    return make_paper(title, authors, abstract, venue, kind, year, identifiers, rng)
+
+
+def make_pair(rng, title, authors, abstract, year, mint: IdentifierMint) -> list[dict]:
+    """The same work twice: an arXiv preprint in ``year``, then published a year later."""
+    arxiv = mint.arxiv(rng, year)
+    preprint = make_paper(title, authors, abstract, "arXiv", "preprint-server", year, {"arxiv": arxiv}, rng)
+    kind = rng.choice(("conference", "journal"))
+    published_abstract = abstract if rng.random() < 0.7 else f"{abstract} We also report results on new benchmarks."
+    identifiers = {"doi": mint.doi(year + 1)} if rng.random() < 0.8 else {}
+    published = make_paper(title, authors, published_abstract, rng.choice(VENUES_BY_KIND[kind]), kind, year + 1,
+                           identifiers, rng)
+    return [preprint, published]
+
+
+def orcid(rng: random.Random) -> str:
+    """A random ORCID iD with a valid ISO 7064 11,2 check digit."""
+    digits = [rng.randint(0, 9) for _ in range(15)]
+    total = 0
+    for digit in digits:
+        total = (total + digit) * 2
+    check = (12 - total % 11) % 11
+    text = "".join(map(str, digits)) + ("X" if check == 10 else str(check))
+    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def make_person_lines(rng: random.Random, mentioned: list[Author]) -> list[dict]:
+    """Person lines with an ORCID for some of the authors who appear."""
+    people = [a for a in mentioned if rng.random() < PERSON_RECORD_SHARE]
+    return [{"type": "person", "name": a.name, "identifiers": {"orcid": orcid(rng)}} for a in people]
+
+
+def generate_records(papers: int, seed: int, progress: bool = True) -> list[dict]:
+    """All lines of a data set of ``papers`` paper lines: person lines first, then papers shuffled."""
+    rng = random.Random(seed)
+    pool = make_author_pool(rng, max(1, papers // 3))
+    author_cdf = cumulative([1 / (rank + 1 + ZIPF_OFFSET) ** ZIPF_AUTHORS for rank in range(len(pool))])
+    team_cdf = cumulative([1 / size ** ZIPF_TEAM for size in range(1, MAX_AUTHORS + 1)])
+    year_cdf = cumulative([math.exp(0.08 * (y - FIRST_YEAR)) for y in range(FIRST_YEAR, LAST_YEAR + 1)])
+    mint, titles, lines, mentioned = IdentifierMint(), set(), [], {}
+    with tqdm(total=papers, desc="generate", unit="paper", disable=not progress, file=sys.stderr) as bar:
+        while len(lines) < papers:
+            authors = pick_team(rng, pool, author_cdf, team_cdf)
+            mentioned.update(dict.fromkeys(authors))
+            title = make_title(rng, titles)
+            abstract = make_abstract(rng, title)
+            if papers - len(lines) >= 2 and rng.random() < DUPLICATE_SHARE:
+                new = make_pair(rng, title, authors, abstract, draw_year(rng, year_cdf, 1991, LAST_YEAR - 1), mint)
+            else:
+                new = [make_single(rng, title, authors, abstract, draw_year(rng, year_cdf), mint)]
+            lines += new
+            bar.update(len(new))
+    rng.shuffle(lines)
+    return make_person_lines(rng, list(mentioned)) + lines
+
+
+def write_records(records: list[dict], output: Path) -> None:
+    """Write one JSON object per line, UTF-8, accents as themselves; atomically."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.name}.partial")
+    with open(partial, "w", encoding="utf-8", newline="\n") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    partial.replace(output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, required=True, help="number of paper lines to write (>= 1)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--output", type=Path, required=True, help="the .jsonl file to write")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.papers < 1:
+        parser.error(f"--papers must be at least 1, got {args.papers}")
+    records = generate_records(args.papers, args.seed, progress=not args.quiet)
+    write_records(records, args.output)
+    persons = sum(1 for r in records if r["type"] == "person")
+    print(f"wrote {args.output}: {len(records) - persons} paper and {persons} person lines", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
