@@ -95,8 +95,10 @@ def test_bad_lines_name_file_line_and_value(case, line, column, message):
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 999}, "$.year: 999 is less than the minimum of 1000"),
-        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 3000}, "$.year: 3000 is greater than the maximum of 2999"),
+        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 999},
+         "$.year: 999 is less than the minimum of 1000"),
+        ({"type": "paper", "title": "T", "authors": ["A B"], "year": 3000},
+         "$.year: 3000 is greater than the maximum of 2999"),
         ({"type": "paper", "title": "   ", "authors": ["A B"], "year": 2000}, "$.title: '   ' does not match '\\\\S'"),
         ({"type": "paper", "title": "T", "year": 2000, "authors": []}, "$.authors: [] should be non-empty"),
         (

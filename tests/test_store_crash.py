@@ -15,6 +15,7 @@ import sys
 import time
 
 from conftest import EPOCH, SAMPLE, make_settings
+
 from kg.pipeline import ingest
 from kg.store import open_store
 
@@ -25,7 +26,8 @@ def write_records(path, papers: int) -> None:
     rng = random.Random(7)
     with open(path, "w", encoding="utf-8") as out:
         for i in range(papers):
-            authors = list(dict.fromkeys(f"Writer {rng.randrange(papers // 3)} Example" for _ in range(rng.randint(1, 4))))
+            names = (f"Writer {rng.randrange(papers // 3)} Example" for _ in range(rng.randint(1, 4)))
+            authors = list(dict.fromkeys(names))
             out.write(json.dumps({"type": "paper", "title": f"Study {i} of crash safety", "authors": authors,
                                   "year": 2000 + i % 25, "venue": f"Venue {i % 5}", "venue_kind": "journal",
                                   "abstract": "A sentence about the study. " * 10}) + "\n")
