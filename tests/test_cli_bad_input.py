@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import DATA, SAMPLE, SAMPLE_PROFILE, tree_digest
 
 CASES = sorted(p for p in (DATA / "bad-input").iterdir() if p.is_dir())

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import DATA, make_settings
 from rdflib import Dataset
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
+from conftest import DATA, make_settings
 from kg.pipeline import ingest
 from kg.store import open_store
 

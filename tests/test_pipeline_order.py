@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 from conftest import SAMPLE, make_settings, tree_digest
-
 from kg.pipeline import ingest
 from kg.store import open_store
 

@@ -15,7 +15,6 @@ import sys
 import time
 
 from conftest import EPOCH, SAMPLE, make_settings
-
 from kg.pipeline import ingest
 from kg.store import open_store
 
