@@ -19,7 +19,7 @@ from kg.mapping.uris import identity_graph_uri, parse_uri
 from kg.store.base import DUMP_FORMATS
 from kg.store.generations import current_generation, open_read_only, write_generation
 from kg.store.terms import to_quad, to_rdflib
-from kg.vocab import SCHEMA, kg_namespace
+from kg.vocab import PREFIXES, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
 
@@ -101,8 +101,6 @@ class OxigraphStore:
 
 
 def _prefixes(base: str) -> dict[str, str]:
-    from kg.vocab import PREFIXES
-
     return {**PREFIXES, "kg": f"{base}ontology#", "author": f"{base}author/", "paper": f"{base}paper/",
             "venue": f"{base}venue/", "source": f"{base}source/"}
 
