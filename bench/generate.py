@@ -10,14 +10,16 @@ randomisation). What the records look like:
   Article`` with the same title and authors; the rest appear once.
 - An author pool of about papers/3 people, each name unique once accents and case are folded.
   Papers per author follow a Zipf-Mandelbrot rank law (a few prolific authors, a long tail;
-  some of the pool never appear); papers have 1 to 8 authors with P(k) proportional to 1/k. About a quarter of the mentions of an accented name drop the
-  accents ("Léon Bottou" written "Leon Bottou"), as many sources do.
+  some of the pool never appear); papers have 1 to 8 authors with P(k) proportional to 1/k.
+  About a quarter of the mentions of an accented name drop the accents ("Léon Bottou" written
+  "Leon Bottou"), as many sources do.
 - About 15% of the authors who appear also get a ``person`` line with an ORCID.
 - Venues of every kind (conference, journal, preprint-server, workshop), each name always with
   the same kind; a few papers give no venue.
 - Titles from a word list, unique across works once folded (a distinguishing word or number is
-  appended on a clash); abstracts of 80 to 200 words; years 1990 to 2026, more recent ones
-  likelier; DOIs ``10.5555/...`` and arXiv identifiers on some papers.
+  appended on a clash); abstracts of 80 to 200 words (30% of published versions revise the
+  preprint's abstract by a sentence); years 1990 to 2026, more recent ones likelier; DOIs
+  ``10.5555/...`` and arXiv identifiers on some papers.
 
 Nothing here imports kg: the output must not change when kg does.
 """

@@ -1,7 +1,7 @@
 """The default store: embedded pyoxigraph (RocksDB) in crash-safe generations.
 
-pyoxigraph is a compiled SPARQL 1.1 engine: it loads and queries one to two orders of magnitude
-faster than rdflib's in-memory graph (BENCHMARKS.md), and persists to disk.
+pyoxigraph is a compiled SPARQL 1.1 engine: on our own data it loads N-Quads 4-11x faster and
+answers lookups and aggregates 4-30x faster than rdflib (BENCHMARKS.md), and persists to disk.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class OxigraphStore:
         def change(store: ox.Store) -> None:
             for quad in removals:
                 store.remove(quad)
-            store.extend(additions)
+            store.bulk_extend(additions)  # no WAL; atomicity comes from the generation swap
 
         write_generation(self.root, change)
         self._reader = None
