@@ -48,6 +48,26 @@ def _path(key: str, value: object) -> Path:
     return Path(text)
 
 
+def _positive(kind):
+    def convert(key: str, value: object):
+        try:
+            number = kind(str(value))
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise ConfigError(key, value, f"a positive {kind.__name__}")
+        return number
+
+    return convert
+
+
+def _text(key: str, value: object) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ConfigError(key, value, "a non-empty text")
+    return text
+
+
 def _epoch(key: str, value: object) -> int | None:
     if value is None or value == "":
         return None
@@ -73,6 +93,23 @@ SETTINGS = (
             "Directory of the named SPARQL queries (*.rq).", _path),
     Setting("source_date_epoch", "SOURCE_DATE_EPOCH", None,
             "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
+    Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
+            "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
+    Setting("max_results", "KG_MAX_RESULTS", 10000,
+            "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one query may return; more gives 413.",
+            _positive(int)),
+    Setting("max_query_bytes", "KG_MAX_QUERY_BYTES", 65536,
+            "Longest SPARQL query text accepted, in bytes; longer gives 413.", _positive(int)),
+    Setting("query_workers", "KG_QUERY_WORKERS", 2,
+            "Query processes per web worker; a query past the time limit is killed with its process.",
+            _positive(int)),
+    Setting("page_size", "KG_PAGE_SIZE", 100,
+            "Inbound links (a person's works, a venue's papers) per page of a resource description.",
+            _positive(int)),
+    Setting("title", "KG_TITLE", "kg scholarly knowledge graph",
+            "Name of the dataset, shown on the home page and in VoID/DCAT.", _text),
+    Setting("license", "KG_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/",
+            "Licence IRI of the data, stated in VoID/DCAT and on every page.", _text),
 )
 
 
@@ -86,6 +123,13 @@ class Settings:
     ontology_dir: Path = PROJECT_DIR / "ontology"
     queries_dir: Path = PROJECT_DIR / "queries"
     source_date_epoch: int | None = None
+    query_timeout: float = 5.0
+    max_results: int = 10000
+    max_query_bytes: int = 65536
+    query_workers: int = 2
+    page_size: int = 100
+    title: str = "kg scholarly knowledge graph"
+    license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
 
     def now(self) -> str:
         """Return the ISO 8601 UTC time to record as 'when it was read'."""
