@@ -29,7 +29,7 @@ build: $(BIN)/kg
 
 ## serve: install, build the graph, serve it with gunicorn on http://$(HOST):$(PORT)
 serve: build
-	KG_STORE=$(STORE) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 server:app
+	KG_STORE=$(STORE) KG_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py server:app
 
 ## test: install with test extras and run the whole default test suite
 test: install-test

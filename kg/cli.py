@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from kg.config import SETTINGS, Settings, load_settings
 from kg.errors import KgError, QueryError, StoreError, ValidationFailed
-from kg.pipeline import IngestResult, ingest
+from kg.pipeline import IngestResult, ingest, retire
 from kg.store import DUMP_FORMATS, list_queries, open_store
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -250,3 +250,17 @@ def _print_table(names, rows) -> None:
     for row in cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+
+
+@main.command("retire")
+@_store_option
+@_base_option
+@click.argument("uri")
+@click.option("--replaced-by", default=None, help="The URI that replaces it: URI then answers 301 to it, else 410.")
+@click.pass_context
+def retire_command(ctx, store, base_uri, uri, replaced_by):
+    """Retire a minted URI (after a merge or a withdrawal); its facts stay in their sources."""
+    settings = _settings(ctx, store=store, base_uri=base_uri)
+    _existing_store(settings)
+    retire(settings, uri, replaced_by)
+    click.echo(f"retired {uri}" + (f", replaced by {replaced_by}" if replaced_by else ""))

@@ -95,8 +95,8 @@ SETTINGS = (
             "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
     Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
             "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
-    Setting("max_results", "KG_MAX_RESULTS", 10000,
-            "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one query may return; more gives 413.",
+    Setting("max_result_bytes", "KG_MAX_RESULT_BYTES", 16 * 1024 * 1024,
+            "Largest serialised result of one SPARQL query, in bytes; a larger one is refused with 413.",
             _positive(int)),
     Setting("max_query_bytes", "KG_MAX_QUERY_BYTES", 65536,
             "Longest SPARQL query text accepted, in bytes; longer gives 413.", _positive(int)),
@@ -124,7 +124,7 @@ class Settings:
     queries_dir: Path = PROJECT_DIR / "queries"
     source_date_epoch: int | None = None
     query_timeout: float = 5.0
-    max_results: int = 10000
+    max_result_bytes: int = 16 * 1024 * 1024
     max_query_bytes: int = 65536
     query_workers: int = 2
     page_size: int = 100

@@ -11,17 +11,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import Literal, URIRef
+from rdflib.namespace import OWL
+
 from kg.config import Settings
-from kg.errors import KgError, ValidationFailed
+from kg.errors import KgError, MappingError, ValidationFailed
 from kg.identity import resolve
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
 from kg.mapping import MappedBatch, map_batch
-from kg.mapping.uris import inferred_graph_uri
+from kg.mapping.uris import identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.parsers import parse_source
 from kg.records import ParsedSource
 from kg.sources import read_source
 from kg.store import Store, open_store
 from kg.validation import ValidationReport, load_shapes, validate_graph
+from kg.vocab import DCTERMS
 
 
 @dataclass(frozen=True)
@@ -120,3 +124,36 @@ def ingest(
         store.apply(batch.add, batch.remove)
         result.written = True
     return result
+
+
+def retire(settings: Settings, uri: str, replaced_by: str | None = None) -> int:
+    """Retire a minted URI: it then answers 410 Gone, or 301 to ``replaced_by`` (DESIGN.md "URIs").
+
+    The URI's facts stay in their source graphs (nothing is lost); the identity graph records
+    ``owl:deprecated true`` and, with a survivor, ``dcterms:isReplacedBy`` and ``owl:sameAs``.
+    New records with the retired entity's identity key get a new URI.
+
+    Raises:
+        MappingError: a URI that kg did not mint, or a survivor that is itself unknown or retired.
+    """
+    store = open_store(settings.store, settings.base_uri)
+    graph = identity_graph_uri(settings.base_uri)
+    for role, candidate in (("uri", uri), ("replaced-by", replaced_by)):
+        if candidate is not None and not _is_live_entity(store, graph, candidate):
+            raise MappingError(candidate, role, "not a URI of a current entity in this store")
+    if uri == replaced_by:
+        raise MappingError(uri, "replaced-by", "a URI cannot replace itself")
+    quads = {(URIRef(uri), OWL.deprecated, Literal(True), graph)}
+    if replaced_by:
+        quads |= {(URIRef(uri), DCTERMS.isReplacedBy, URIRef(replaced_by), graph),
+                  (URIRef(uri), OWL.sameAs, URIRef(replaced_by), graph)}
+    store.apply(quads, ())
+    return len(quads)
+
+
+def _is_live_entity(store: Store, graph, uri: str) -> bool:
+    if parse_uri(store.base_uri, uri) is None:
+        return False
+    ask = (f"ASK {{ GRAPH <{graph}> {{ <{uri}> ?p ?o }} "
+           f"FILTER NOT EXISTS {{ GRAPH <{graph}> {{ <{uri}> <{OWL.deprecated}> true }} }} }}")
+    return bool(store.select(ask)[1][0][0])

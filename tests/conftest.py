@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,84 @@ def run_kg():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+# -- the real server ---------------------------------------------------------------------------
+
+HOSTILE = DATA / "web" / "hostile-records.jsonl"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A gunicorn server started the way `make serve` starts it, on a free loopback port."""
+
+    url: str  # the base URI, also the base of every URI in its graph
+    settings: Settings
+    process: subprocess.Popen
+
+    def uri(self, path: str) -> str:
+        return self.url + path.lstrip("/")
+
+
+def start_gunicorn(settings: Settings, port: int, extra_env: dict | None = None) -> subprocess.Popen:
+    """Start gunicorn; its log goes to ``gunicorn.log`` beside the store."""
+    env = {**os.environ, "KG_STORE": str(settings.store), "KG_BASE_URI": settings.base_uri,
+           "KG_BIND": f"127.0.0.1:{port}", **(extra_env or {})}
+    log_path = Path(settings.store).parent / "gunicorn.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                                    "server:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    process.log_path = log_path
+    return process
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Poll the server (bounded) until it answers; fail with its stderr if it dies or never answers."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not answer {url} within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(tmp_path_factory):
+    """The sample plus hostile records, built with the server's own address as base, served by gunicorn."""
+    port = free_port()
+    settings = make_settings(tmp_path_factory.mktemp("web") / "store", base_uri=f"http://127.0.0.1:{port}/",
+                             query_timeout=2.0)
+    ingest([*SAMPLE, HOSTILE], settings)
+    process = start_gunicorn(settings, port, {"KG_QUERY_TIMEOUT": "2"})
+    server = LiveServer(settings.base_uri, settings, process)
+    try:
+        wait_until_serving(server.url, process)
+        yield server
+    finally:
+        stop(process)

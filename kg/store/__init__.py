@@ -8,10 +8,14 @@ from pathlib import Path
 from kg.store.base import DUMP_FORMATS, Store
 from kg.store.oxigraph import OxigraphStore
 from kg.store.queries import NamedQuery, list_queries, load_query
+from kg.store.runner import QueryAnswer, QueryRefused, QueryTimeout, ResultTooLarge
 
-__all__ = ["DUMP_FORMATS", "NamedQuery", "OxigraphStore", "Store", "list_queries", "load_query", "open_store"]
+__all__ = [
+    "DUMP_FORMATS", "NamedQuery", "OxigraphStore", "QueryAnswer", "QueryRefused", "QueryTimeout", "ResultTooLarge",
+    "Store", "list_queries", "load_query", "open_store",
+]
 
 
-def open_store(location: Path, base_uri: str) -> Store:
+def open_store(location: Path, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0) -> Store:
     """Open the store at ``location`` (created on the first write)."""
-    return OxigraphStore(Path(location), base_uri)
+    return OxigraphStore(Path(location), base_uri, query_workers, query_timeout)

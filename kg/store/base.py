@@ -11,6 +11,7 @@ from typing import BinaryIO, Protocol
 
 from kg.identity.registry import Registry
 from kg.mapping.batch import Quad
+from kg.store.runner import QueryAnswer
 
 DUMP_FORMATS = {
     # name: (pyoxigraph RdfFormat attribute, keeps named graphs)
@@ -26,6 +27,7 @@ class Store(Protocol):
     """A quad store whose default graph, for queries, is the union of its named graphs."""
 
     location: str
+    base_uri: str
 
     def registry(self) -> Registry:
         """Identity lookups over the store's identity graph."""
@@ -41,3 +43,9 @@ class Store(Protocol):
 
     def state(self) -> str:
         """An opaque token that changes whenever the content changes (for ETags and caches)."""
+
+    def modified(self) -> float | None:
+        """When the current content was published (POSIX seconds), for Last-Modified."""
+
+    def run_query(self, query: str, **options) -> QueryAnswer:
+        """Run a client's query with the time limit and size cap; see kg.store.runner.QueryRunner.run."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
+from rdflib.namespace import OWL
 
 from kg.errors import QueryError, StoreError
 from kg.identity.registry import KnownEntity
@@ -18,6 +19,7 @@ from kg.mapping.batch import Quad
 from kg.mapping.uris import identity_graph_uri, parse_uri
 from kg.store.base import DUMP_FORMATS
 from kg.store.generations import current_generation, open_read_only, write_generation
+from kg.store.runner import QueryAnswer, QueryRunner
 from kg.store.terms import to_quad, to_rdflib
 from kg.vocab import PREFIXES, SCHEMA, kg_namespace
 
@@ -27,12 +29,14 @@ CHUNK = 500  # identity keys per VALUES block
 class OxigraphStore:
     """A pyoxigraph store in a directory; readers see the latest published generation."""
 
-    def __init__(self, root: Path, base_uri: str):
+    def __init__(self, root: Path, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0):
         self.root = Path(root)
         self.location = str(root)
         self.base_uri = base_uri
         self._reader: ox.Store | None = None
         self._reader_generation: Path | None = None
+        self._runner: QueryRunner | None = None
+        self._runner_options = (query_workers, query_timeout)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -50,6 +54,21 @@ class OxigraphStore:
     def state(self) -> str:
         generation = current_generation(self.root) if self.root.exists() else None
         return generation.name if generation else "empty"
+
+    def modified(self) -> float | None:
+        """When the current generation was published (POSIX seconds), None for an empty store."""
+        link = self.root / "current"
+        return link.lstat().st_mtime if link.is_symlink() else None
+
+    def run_query(self, query: str, **options) -> QueryAnswer:
+        """Run a client's SPARQL query in a killable process (see kg.store.runner.QueryRunner.run)."""
+        if self._runner is None:
+            self._runner = QueryRunner(self.root, *self._runner_options)
+        return self._runner.run(query, **options)
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
 
     def select(self, query: str) -> tuple[list[str], list[tuple]]:
         try:
@@ -132,6 +151,7 @@ class StoreRegistry:
             WHERE {{
               VALUES ?key {{ {values} }}
               GRAPH {self.graph} {{ ?e {self.key} ?key }}
+              FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }}
               OPTIONAL {{ GRAPH {self.graph} {{ ?e <{SCHEMA.name}>|<{SCHEMA.alternateName}> ?name }} }}
               OPTIONAL {{ ?e <{SCHEMA.author}> ?a . GRAPH {self.graph} {{ ?a {self.key} ?akey }} }}
               OPTIONAL {{ GRAPH {self.graph} {{ ?e <{SCHEMA.datePublished}> ?year }} }}

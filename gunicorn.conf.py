@@ -1,0 +1,16 @@
+"""gunicorn settings shared by `make serve` and the end-to-end tests (one way to start the server)."""
+
+import os
+
+bind = os.environ.get("KG_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("KG_WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("KG_WEB_THREADS", "4"))
+timeout = 60  # a hung worker is replaced; SPARQL queries have their own, shorter limit
+graceful_timeout = 10
+keepalive = 5
+# Refuse oversized request lines and headers (431/400) before Flask sees them.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+accesslog = "-" if os.environ.get("KG_ACCESS_LOG") else None

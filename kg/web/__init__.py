@@ -1,0 +1,69 @@
+"""The web layer: SPARQL endpoint, linked-data resources, dumps and dataset descriptions.
+
+Public surface: :func:`create_app`. Handlers reach the store and settings through
+:func:`get_store` and :func:`get_settings`; the store is only ever read here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_cors import CORS
+
+from kg.config import Settings
+from kg.store import Store, open_store
+from kg.web.errors import register_error_handlers
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Flask:
+    """Build the Flask application for a store.
+
+    Args:
+        settings: validated settings (``kg.config.load_settings``).
+        store: the store to serve; by default the one at ``settings.store``.
+    """
+    app = Flask(__name__)
+    app.config["KG_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
+    app.extensions["kg_store"] = store or open_store(
+        settings.store, settings.base_uri, settings.query_workers, settings.query_timeout)
+    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
+         expose_headers=["ETag", "Last-Modified", "Link", "Location", "Vary", "Content-Length"])
+    _register_blueprints(app)
+    register_error_handlers(app)
+    app.after_request(_add_security_headers)
+    app.context_processor(lambda: {"settings": settings})
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kg.web.dumps import blueprint as dumps
+    from kg.web.home import blueprint as home
+    from kg.web.resources import blueprint as resources
+    from kg.web.sparql import blueprint as sparql
+
+    for blueprint in (home, sparql, dumps, resources):
+        app.register_blueprint(blueprint)
+
+
+def _add_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def get_store() -> Store:
+    return current_app.extensions["kg_store"]
+
+
+def get_settings() -> Settings:
+    return current_app.config["KG_SETTINGS"]

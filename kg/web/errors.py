@@ -1,0 +1,54 @@
+"""Every error handler of the web layer, and the one error body shape all endpoints share.
+
+Client faults get their 4xx with the parser's or router's own message; anything unexpected
+is logged with its traceback and answered 500 without details. The body is JSON, HTML, or
+a comment in the requested RDF syntax, chosen by the Accept header.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from kg.web.negotiation import HTML, NTRIPLES, TURTLE
+
+log = logging.getLogger("kg.web")
+ERROR_TYPES = [HTML, "application/json", "application/sparql-results+json", "application/ld+json", TURTLE,
+               NTRIPLES, "text/plain"]
+
+
+def error_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
+    """Build the error body in the best format the client accepts (JSON when it accepts none)."""
+    accepted = request.accept_mimetypes.best_match(ERROR_TYPES) if request.headers.get("Accept") else "text/plain"
+    payload = {"error": {"status": status, "title": title, "detail": detail}}
+    if accepted == HTML:
+        body, mimetype = render_template("error.html", status=status, title=title, detail=detail), HTML
+    elif accepted in (TURTLE, NTRIPLES, "text/plain"):
+        text = f"{status} {title}: {detail}"
+        body = "".join(f"# {line}\n" for line in text.splitlines()) if accepted != "text/plain" else text + "\n"
+        mimetype = accepted
+    else:
+        body, mimetype = json.dumps(payload, ensure_ascii=False) + "\n", "application/json"
+    response = Response(body, status=status, mimetype=mimetype)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    headers = dict(exc.get_headers()) if exc.code == 405 else {}
+    headers.pop("Content-Type", None)
+    return error_response(exc.code or 500, exc.name, exc.description or exc.name, headers)
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, InternalServerError.name, "an internal error occurred; it has been logged")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
