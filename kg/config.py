@@ -96,7 +96,7 @@ SETTINGS = (
     Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
             "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
     Setting("max_result_bytes", "KG_MAX_RESULT_BYTES", 16 * 1024 * 1024,
-            "Largest serialised result of one SPARQL query, in bytes; a larger one is refused with 413.",
+            "Largest serialised result of one SPARQL query, in bytes; a larger one is refused with 422.",
             _positive(int)),
     Setting("max_query_bytes", "KG_MAX_QUERY_BYTES", 65536,
             "Longest SPARQL query text accepted, in bytes; longer gives 413.", _positive(int)),

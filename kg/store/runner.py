@@ -34,6 +34,7 @@ _NOT_KEYWORDS = re.compile(
     r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
 )
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:-])", re.IGNORECASE)
 
 
 class QueryRefused(Exception):
@@ -45,7 +46,7 @@ class QueryTimeout(Exception):
 
 
 class ResultTooLarge(Exception):
-    """The serialised result would exceed the size cap (HTTP 413)."""
+    """The serialised result would exceed the size cap (HTTP 422: the query is fine, its answer too big)."""
 
 
 @dataclass(frozen=True)
@@ -82,16 +83,10 @@ class _CappedBuffer(io.RawIOBase):
 
 def execute(store: ox.Store, request: dict) -> QueryAnswer:
     """Run one query on an open store and serialise its result (runs in the child)."""
-    options: dict = {}
-    if request["default_graphs"]:
-        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    else:
-        options["use_default_graph_as_union"] = True
-    if request["named_graphs"]:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     try:
+        options = dataset_options(request)
         result = store.query(request["query"], base_iri=request.get("base_iri"), **options)
-    except SyntaxError as exc:
+    except (SyntaxError, ValueError) as exc:
         raise QueryRefused(str(exc)) from exc
     out = _CappedBuffer(request["max_bytes"])
     if isinstance(result, ox.QueryTriples):
@@ -100,6 +95,23 @@ def execute(store: ox.Store, request: dict) -> QueryAnswer:
     result.serialize(out, getattr(ox.QueryResultsFormat, RESULT_FORMATS[request["results_format"]]))
     kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
     return QueryAnswer(kind, bytes(out.buffer))
+
+
+def dataset_options(request: dict) -> dict:
+    """The query's RDF dataset: protocol parameters win, then the query's own FROM / FROM NAMED,
+    else the union of all graphs as the default graph.
+
+    Raises:
+        ValueError: a dataset IRI pyoxigraph refuses.
+    """
+    options: dict = {}
+    if request["default_graphs"]:
+        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+    elif not _FROM.search(_NOT_KEYWORDS.sub(" ", request["query"])):
+        options["use_default_graph_as_union"] = True
+    if request["named_graphs"]:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    return options
 
 
 def _open(root: str, opened: dict) -> ox.Store:

@@ -36,7 +36,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
     app.extensions["kg_store"] = store or open_store(
         settings.store, settings.base_uri, settings.query_workers, settings.query_timeout)
-    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
+    CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
          expose_headers=["ETag", "Last-Modified", "Link", "Location", "Vary", "Content-Length"])
     _register_blueprints(app)
     register_error_handlers(app)

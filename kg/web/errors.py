@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
-from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
+from kg.store import QueryRefused, QueryTimeout, ResultTooLarge
 from kg.web.negotiation import HTML, NTRIPLES, TURTLE
 
 log = logging.getLogger("kg.web")
@@ -39,16 +41,31 @@ def error_response(status: int, title: str, detail: str, headers: dict | None = 
 
 
 def handle_http_exception(exc: HTTPException) -> Response:
-    headers = dict(exc.get_headers()) if exc.code == 405 else {}
-    headers.pop("Content-Type", None)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after", "location")}
     return error_response(exc.code or 500, exc.name, exc.description or exc.name, headers)
+
+
+def handle_query_refused(exc: QueryRefused) -> Response:
+    return error_response(400, "Bad Request", str(exc))
+
+
+def handle_query_timeout(exc: QueryTimeout) -> Response:
+    retry = max(1, math.ceil(current_app.config["KG_SETTINGS"].query_timeout))
+    return error_response(503, "Service Unavailable", str(exc), {"Retry-After": str(retry)})
+
+
+def handle_result_too_large(exc: ResultTooLarge) -> Response:
+    return error_response(422, "Unprocessable Content", str(exc))
 
 
 def handle_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, InternalServerError.name, "an internal error occurred; it has been logged")
+    return error_response(500, "Internal Server Error", "an internal error occurred; it has been logged")
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(QueryRefused, handle_query_refused)
+    app.register_error_handler(QueryTimeout, handle_query_timeout)
+    app.register_error_handler(ResultTooLarge, handle_result_too_large)
     app.register_error_handler(Exception, handle_unexpected)

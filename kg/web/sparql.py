@@ -1,10 +1,273 @@
-"""The SPARQL 1.1 Protocol endpoint (read-only). https://www.w3.org/TR/sparql11-protocol/"""
+"""The read-only SPARQL 1.1 Protocol endpoint, its service description and its query page.
 
-from flask import Blueprint
+Implements the query operation of https://www.w3.org/TR/sparql11-protocol/#query-operation
+(GET, POST with a form, POST with the query as body), refuses every update operation, and
+answers a GET without a query with a service description
+(https://www.w3.org/TR/sparql11-service-description/), or a query page when a browser asks.
+
+Status codes: 400 malformed request or query (the parser's message), 403 update, 406 no
+acceptable format, 413 query text too long, 415 unsupported POST body, 422 result over the
+size cap, 503 query stopped at the time limit (with Retry-After).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
+
+from kg.store import list_queries
+from kg.vocab import DCTERMS, VOID
+from kg.web import get_settings, get_store
+from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
 
 blueprint = Blueprint("sparql", __name__)
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+READ_ONLY = ("this SPARQL endpoint is read-only: SPARQL Update is refused in every form "
+             "(the data changes only through `kg ingest`)")
+
+# media type -> runner format; within a family the first is the default, and the order breaks q-value ties
+BOOLEAN_TYPES = {
+    "application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
+    "application/json": "json", "application/xml": "xml",
+}
+SOLUTION_TYPES = {**BOOLEAN_TYPES, "text/csv": "csv", "text/tab-separated-values": "tsv"}
+GRAPH_TYPES = {TURTLE: "turtle", NTRIPLES: "ntriples", JSONLD: "jsonld", RDFXML: "rdfxml"}
+ALL_TYPES = [*SOLUTION_TYPES, *GRAPH_TYPES]
+FORMAT_IRIS = [FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
+               FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["N-Triples"], FORMATS["JSON-LD"], FORMATS.RDF_XML]
+KINDS = {"select": "solutions", "ask": "boolean", "construct": "graph", "describe": "graph"}
+
+# Skips IRIs (which may hold '#') and comments, so the prologue can be read to find the query form.
+_IRI_OR_COMMENT = re.compile(r"(<[^<>\"{}|^`\\\s]*>)|#[^\n]*")
+_QUERY_FORM = re.compile(
+    r"\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s*[^\s:<]*:\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+DEFAULT_QUERY = """PREFIX schema: <https://schema.org/>
+SELECT ?person ?name WHERE {
+  ?person a schema:Person ; schema:name ?name .
+}
+ORDER BY ?name
+LIMIT 25
+"""
+
+
+@dataclass(frozen=True)
+class ProtocolQuery:
+    """One query operation: the query text and the protocol's RDF dataset, if any."""
+
+    text: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+
+
+@blueprint.after_request
+def _vary_on_accept(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint():
-    return "not yet", 501
+    """Answer a query, or describe the service when there is none."""
+    refuse_updates()
+    query = read_post() if request.method == "POST" else read_get()
+    if query is None:
+        return describe_service()
+    return answer_query(query)
+
+
+# -- reading the request -------------------------------------------------------------------------
+
+
+def refuse_updates() -> None:
+    """Raises Forbidden (403) for an update sent by any of the protocol's three ways."""
+    is_form = request.method == "POST" and request.mimetype == FORM
+    if request.mimetype == SPARQL_UPDATE or "update" in request.args or (is_form and "update" in request.form):
+        raise Forbidden(READ_ONLY)
+
+
+def read_get() -> ProtocolQuery | None:
+    if "query" not in request.args:
+        return None
+    return ProtocolQuery(single_query(request.args.getlist("query")), dataset_parameter("default-graph-uri"),
+                         dataset_parameter("named-graph-uri"))
+
+
+def read_post() -> ProtocolQuery:
+    if "query" in request.args:
+        raise BadRequest("a POST request carries its query in the body; "
+                         "a query parameter in the URL as well is not allowed")
+    if request.mimetype == FORM:
+        texts = request.form.getlist("query")
+        if not texts:
+            raise BadRequest("the form has no query parameter; send query=<SPARQL query>")
+        text = single_query(texts)
+    elif request.mimetype == SPARQL_QUERY:
+        text = read_query_body()
+    else:
+        raise UnsupportedMediaType(f"a POST body must be {FORM} or {SPARQL_QUERY}, "
+                                   f"not {request.mimetype or 'untyped'}")
+    return ProtocolQuery(text, dataset_parameter("default-graph-uri"), dataset_parameter("named-graph-uri"))
+
+
+def single_query(texts: list[str]) -> str:
+    if len(texts) != 1:
+        raise BadRequest(f"exactly one query parameter is allowed; this request has {len(texts)}")
+    return check_query_size(texts[0])
+
+
+def read_query_body() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"a {SPARQL_QUERY} body must be UTF-8, not {charset}")
+    try:
+        return check_query_size(request.get_data(cache=False).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the query body is not valid UTF-8 (byte {exc.start})") from exc
+
+
+def check_query_size(text: str) -> str:
+    limit = get_settings().max_query_bytes
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise RequestEntityTooLarge(f"the query is {size} bytes long; at most {limit} bytes are accepted")
+    if not text.strip():
+        raise BadRequest("the query is empty")
+    return text
+
+
+def dataset_parameter(name: str) -> list[str]:
+    """A repeatable dataset parameter, from the URL and, for a form POST, the body; each an absolute IRI."""
+    values = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype == FORM:
+        values += request.form.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise BadRequest(f"{name} must be an absolute IRI, not {value!r}: {exc}") from exc
+    return values
+
+
+# -- answering a query ---------------------------------------------------------------------------
+
+
+def answer_query(query: ProtocolQuery) -> Response:
+    form = query_form(query.text)
+    chosen = choose_media_types(form)
+    settings = get_settings()
+    results_type = chosen["boolean"] if form == "ask" else chosen["solutions"]
+    graph_type = chosen["graph"]
+    answer = get_store().run_query(  # its refusals are answered in kg.web.errors
+        query.text, max_bytes=settings.max_result_bytes,
+        results_format=SOLUTION_TYPES[results_type] if results_type else "json",
+        graph_format=GRAPH_TYPES[graph_type] if graph_type else "turtle",
+        default_graphs=query.default_graphs, named_graphs=query.named_graphs)
+    media_type = chosen[answer.kind]
+    if media_type is None:
+        raise NotAcceptable(f"the answer is a {answer.kind} result, and none of its formats is acceptable")
+    return Response(answer.body, mimetype=media_type)
+
+
+def query_form(text: str) -> str | None:
+    """The query form (select, ask, construct, describe) read from the prologue; None if unclear."""
+    match = _QUERY_FORM.match(_IRI_OR_COMMENT.sub(lambda m: m.group(1) or " ", text))
+    return match.group(1).lower() if match else None
+
+
+def choose_media_types(form: str | None) -> dict[str, str | None]:
+    """The best acceptable media type for each kind of answer (None: none acceptable).
+
+    Raises:
+        NotAcceptable: nothing is acceptable, or nothing for the query's form (HTTP 406).
+    """
+    negotiate(ALL_TYPES)
+    solution_types = SOLUTION_TYPES if form == "select" else BOOLEAN_TYPES
+    chosen = {"solutions": best_accepted(solution_types), "boolean": best_accepted(BOOLEAN_TYPES),
+              "graph": best_accepted(GRAPH_TYPES)}
+    if form is not None and chosen[KINDS[form]] is None:
+        available = SOLUTION_TYPES if form == "select" else GRAPH_TYPES if KINDS[form] == "graph" else BOOLEAN_TYPES
+        raise NotAcceptable(f"the result of this {form.upper()} query is available as {', '.join(available)}; "
+                            "none of them is acceptable")
+    return chosen
+
+
+def best_accepted(offered: dict[str, str]) -> str | None:
+    if not request.headers.get("Accept"):
+        return next(iter(offered))
+    return request.accept_mimetypes.best_match(list(offered))
+
+
+# -- service description and query page ----------------------------------------------------------
+
+
+def describe_service() -> Response:
+    media_type = negotiate([*RDF_TYPES, HTML])
+    if media_type == HTML:
+        return Response(query_page(), mimetype=HTML)
+    graph = service_description()
+    return Response(graph.serialize(format=RDFLIB_FORMATS[RDF_TYPES[media_type][0]]), mimetype=media_type)
+
+
+def query_page() -> str:
+    examples = list_queries(get_settings().queries_dir)
+    return render_template("sparql.html", examples=examples, default_query=DEFAULT_QUERY)
+
+
+def service_description() -> Graph:
+    """The description of this endpoint, rebuilt only when the store's content changes."""
+    store = get_store()
+    state = store.state()
+    cached = current_app.extensions.get("kg_sparql_description")
+    if cached is None or cached[0] != state:
+        cached = (state, build_service_description(graph_sizes()))
+        current_app.extensions["kg_sparql_description"] = cached
+    return cached[1]
+
+
+def graph_sizes() -> list[tuple[URIRef, Literal]]:
+    _names, rows = get_store().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return sorted(rows)
+
+
+def build_service_description(sizes: list[tuple[URIRef, Literal]]) -> Graph:
+    settings = get_settings()
+    service = URIRef(settings.base_uri + "sparql")
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in (("sd", SD), ("formats", FORMATS), ("dcterms", DCTERMS), ("void", VOID)):
+        graph.bind(prefix, namespace)
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((service, DCTERMS.title, Literal(settings.title)))
+    for format_iri in FORMAT_IRIS:
+        graph.add((service, SD.resultFormat, format_iri))
+    graph.add((service, SD.defaultDataset, describe_dataset(graph, sizes)))
+    return graph
+
+
+def describe_dataset(graph: Graph, sizes: list[tuple[URIRef, Literal]]) -> BNode:
+    dataset, default_graph = BNode(), BNode()
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    for name, triples in sizes:
+        named, described = BNode(), BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, name))
+        graph.add((named, SD.graph, described))
+        graph.add((described, RDF.type, SD.Graph))
+        graph.add((described, VOID.triples, triples))
+    return dataset
