@@ -40,5 +40,8 @@ def to_rdflib(term) -> Node | None:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+        if datatype == str(XSD.string):
+            return Literal(term.value)
+        # keep the stored lexical form ("…Z" stays "…Z"); rdflib would otherwise canonicalise it
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"not an RDF term: {term!r}")

@@ -35,6 +35,7 @@ def error_response(status: int, title: str, detail: str, headers: dict | None = 
     else:
         body, mimetype = json.dumps(payload, ensure_ascii=False) + "\n", "application/json"
     response = Response(body, status=status, mimetype=mimetype)
+    response.vary.add("Accept")  # the body's format was negotiated
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
