@@ -149,7 +149,7 @@ def _write_report(ctx, report) -> None:
               help="File to write ('-' for standard output).")
 @click.pass_context
 def dump_command(ctx, store, base_uri, fmt, output):
-    """Write the whole graph to a file."""
+    """Write the whole graph to a file (the same bytes as the dumps each ingest publishes)."""
     settings = _settings(ctx, store=store, base_uri=base_uri)
     target = _existing_store(settings)
     if str(output) == "-":
@@ -157,9 +157,10 @@ def dump_command(ctx, store, base_uri, fmt, output):
         return
     partial = output.with_name(f".{output.name}.partial")
     with open(partial, "wb") as out:
-        target.dump(out, fmt)
+        count = target.dump(out, fmt)
     partial.replace(output)  # never leave a half-written dump under the real name
-    click.echo(f"wrote {output} ({output.stat().st_size} bytes, {fmt})", err=True)
+    unit = "quads" if DUMP_FORMATS[fmt][1] else "triples"
+    click.echo(f"wrote {output} ({output.stat().st_size} bytes, {count} {unit}, {fmt})", err=True)
 
 
 @main.command("stats")

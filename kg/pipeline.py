@@ -24,6 +24,7 @@ from kg.parsers import parse_source
 from kg.records import ParsedSource
 from kg.sources import read_source
 from kg.store import Store, open_store
+from kg.store.dump import Build
 from kg.validation import ValidationReport, load_shapes, validate_graph
 from kg.vocab import DCTERMS
 
@@ -121,7 +122,7 @@ def ingest(
     batch, result = build_batch(parsed, store, settings)
     result.rejects = rejects
     if write and (batch.add or batch.remove):
-        store.apply(batch.add, batch.remove)
+        store.apply(batch.add, batch.remove, Build.of_ingest(settings.now(), result.report))
         result.written = True
     return result
 
@@ -147,7 +148,7 @@ def retire(settings: Settings, uri: str, replaced_by: str | None = None) -> int:
     if replaced_by:
         quads |= {(URIRef(uri), DCTERMS.isReplacedBy, URIRef(replaced_by), graph),
                   (URIRef(uri), OWL.sameAs, URIRef(replaced_by), graph)}
-    store.apply(quads, ())
+    store.apply(quads, (), Build.of_retire(settings.now(), uri, replaced_by))
     return len(quads)
 
 

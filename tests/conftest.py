@@ -185,11 +185,21 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, request):
-    """A fresh browser page; console errors fail the test; a screenshot is saved as a test artifact."""
+    """A fresh browser page; console errors fail the test; a screenshot is saved as a test artifact.
+
+    A test that provokes an HTTP error on purpose lists the status in ``page.expected_errors``.
+    """
     context = chromium.new_context()
     page = context.new_page()
+    page.expected_errors = []
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def on_console(message) -> None:
+        deliberate = any(f"status of {status} " in message.text for status in page.expected_errors)
+        if message.type == "error" and not deliberate:
+            errors.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     ARTIFACTS.mkdir(exist_ok=True)

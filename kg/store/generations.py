@@ -4,12 +4,16 @@ Layout::
 
     STORE/current -> generations/g000007   (symlink, replaced atomically with os.replace)
     STORE/generations/g000007/             (a RocksDB directory, never written once published)
+    STORE/artifacts/g000007/               (its dumps, validation report and manifest; kg.store.dump)
     STORE/.lock                            (flock held by the one writer)
 
 A writer checkpoints the current generation (RocksDB hard-links its immutable files, so this
-is cheap), applies its change to the copy, closes it, then flips ``current``. Killing it at any
-point leaves ``current`` on the old generation or the new one, never a mix; a failed ingest
-never opens the published generation for writing, so it stays byte-for-byte the same.
+is cheap), applies its change to the copy, writes the copy's artifacts, closes it, then flips
+``current``: a reader never sees a generation without its artifacts. Killing it at any point
+leaves ``current`` on the old generation or the new one, never a mix; what a killed writer
+left behind (``tmp-*``, or a generation renamed but never published) is removed by the next
+one. A failed ingest never opens the published generation for writing, nor touches its
+artifacts, so they stay byte-for-byte the same.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from kg.errors import StoreError
 
 CURRENT = "current"
 GENERATIONS = "generations"
+ARTIFACTS = "artifacts"
 KEEP = 2  # the current generation and the one before, for readers that opened it
 
 
@@ -72,12 +77,19 @@ def writer_lock(root: Path):
         handle.close()
 
 
-def write_generation(root: Path, change) -> Path:
+def artifacts_of(root: Path, generation: Path) -> Path:
+    """The artifacts directory of a generation (it exists once the generation is published)."""
+    return root / ARTIFACTS / generation.name
+
+
+def write_generation(root: Path, change, describe=None) -> Path:
     """Copy the current generation, apply ``change(store)`` to the copy, publish it.
 
     Args:
         root: the store directory.
         change: a callable that receives the writable pyoxigraph store of the new generation.
+        describe: a callable ``describe(store, directory, name)`` that writes the new
+            generation's artifacts into ``directory`` (which it creates), before it is published.
 
     Raises:
         StoreError: the disk is full, the directory is read-only, or another writer holds the lock.
@@ -85,22 +97,35 @@ def write_generation(root: Path, change) -> Path:
     with writer_lock(root):
         _remove_unpublished(root)
         previous = current_generation(root)
-        number = int(previous.name[1:]) + 1 if previous else 1
-        staging = root / GENERATIONS / f"tmp-g{number:06d}"
+        name = f"g{_number(previous) + 1:06d}"
+        staging = root / GENERATIONS / f"tmp-{name}"
+        staged_artifacts = root / ARTIFACTS / f"tmp-{name}"
         try:
             _checkpoint(previous, staging)
             store = ox.Store(str(staging))
             change(store)
             store.flush()
+            if describe is not None:
+                describe(store, staged_artifacts, name)
             del store
             gc.collect()  # pyoxigraph closes RocksDB when the object is freed
-            published = staging.rename(root / GENERATIONS / f"g{number:06d}")
+            if describe is not None:
+                staged_artifacts.rename(root / ARTIFACTS / name)
+            published = staging.rename(root / GENERATIONS / name)
             _point_current(root, published)
-        except OSError as exc:
+        except BaseException as exc:
+            # Only the tmp- paths: anything renamed but not published is removed by the next writer.
             shutil.rmtree(staging, ignore_errors=True)
-            raise StoreError(str(root), f"write failed, store left as it was: {exc}") from exc
+            shutil.rmtree(staged_artifacts, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise StoreError(str(root), f"write failed, store left as it was: {exc}") from exc
+            raise
         _remove_old(root, published)
         return published
+
+
+def _number(generation: Path | None) -> int:
+    return int(generation.name[1:]) if generation is not None else 0
 
 
 def _checkpoint(previous: Path | None, staging: Path) -> None:
@@ -126,13 +151,25 @@ def _point_current(root: Path, generation: Path) -> None:
 
 
 def _remove_unpublished(root: Path) -> None:
-    """Remove staging directories left by a writer that was killed."""
-    for path in (root / GENERATIONS).glob("tmp-*"):
-        shutil.rmtree(path, ignore_errors=True)
+    """Remove what a killed writer left: staging directories, and generations (with their
+    artifacts) newer than ``current``, renamed into place but never published."""
+    published = _number(current_generation(root))
+    for kind in (GENERATIONS, ARTIFACTS):
+        for path in (root / kind).glob("*"):
+            if path.name.startswith("tmp-") or _generation_number(path.name) > published:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _generation_number(name: str) -> int:
+    return int(name[1:]) if name.startswith("g") and name[1:].isdigit() else -1
 
 
 def _remove_old(root: Path, current: Path) -> None:
+    """Keep the last :data:`KEEP` generations; remove older ones, and their artifacts with them."""
     generations = sorted(p for p in (root / GENERATIONS).glob("g*") if p.is_dir())
     for path in generations[:-KEEP]:
         if path != current:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in (root / ARTIFACTS).glob("g*"):
+        if not (root / GENERATIONS / path.name).is_dir():
             shutil.rmtree(path, ignore_errors=True)

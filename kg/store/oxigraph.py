@@ -17,11 +17,11 @@ from kg.errors import QueryError, StoreError
 from kg.identity.registry import KnownEntity
 from kg.mapping.batch import Quad
 from kg.mapping.uris import identity_graph_uri, parse_uri
-from kg.store.base import DUMP_FORMATS
-from kg.store.generations import current_generation, open_read_only, write_generation
+from kg.store.dump import Build, dump_graph, write_artifacts
+from kg.store.generations import artifacts_of, current_generation, open_read_only, write_generation
 from kg.store.runner import QueryAnswer, QueryRunner
 from kg.store.terms import to_quad, to_rdflib
-from kg.vocab import PREFIXES, SCHEMA, kg_namespace
+from kg.vocab import SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
 
@@ -72,7 +72,7 @@ class OxigraphStore:
 
     def select(self, query: str) -> tuple[list[str], list[tuple]]:
         try:
-            result = self.reader().query(query, use_default_graph_as_union=True)
+            result = self.reader().query(query)
         except SyntaxError as exc:
             raise QueryError("query", str(exc)) from exc
         except OSError as exc:
@@ -84,44 +84,61 @@ class OxigraphStore:
         names = [v.value for v in result.variables]
         return names, [tuple(to_rdflib(row[name]) for name in names) for row in result]
 
-    def dump(self, output: BinaryIO, format: str) -> None:
-        attribute, keeps_graphs = DUMP_FORMATS[format]
-        rdf_format = getattr(ox.RdfFormat, attribute)
-        store = self.reader()
-        if keeps_graphs:
-            store.dump(output, rdf_format, prefixes=_prefixes(self.base_uri) if format != "nquads" else None)
-            return
-        triples = store.query(
-            "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s ?p ?o",
-        )
-        ox.serialize(
-            (ox.Triple(row["s"], row["p"], row["o"]) for row in triples),
-            output,
-            rdf_format,
-            prefixes=_prefixes(self.base_uri) if format == "turtle" else None,
-        )
+    def dump(self, output: BinaryIO, format: str) -> int:
+        """Serialise the current generation (kg.store.dump.dump_graph); returns the triple/quad count."""
+        return dump_graph(self.reader(), output, format, self.base_uri)
+
+    def artifacts(self) -> Path | None:
+        """The current generation's artifacts directory (kg.store.dump), None if it has none.
+
+        A generation written before artifacts existed has none until the next ingest.
+        """
+        generation = current_generation(self.root) if self.root.exists() else None
+        if generation is None:
+            return None
+        directory = artifacts_of(self.root, generation)
+        return directory if directory.is_dir() else None
 
     def registry(self) -> StoreRegistry:
         return StoreRegistry(self)
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad]) -> None:
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
+        """Remove then add quads in a new generation, published with its artifacts.
+
+        Args:
+            build: what made the change (its SHACL report goes into the artifacts).
+        """
         additions = [to_quad(q) for q in add]
         removals = [to_quad(q) for q in remove]
+        build = build or Build.unrecorded()
 
         def change(store: ox.Store) -> None:
             for quad in removals:
-                store.remove(quad)
-            store.bulk_extend(additions)  # no WAL; atomicity comes from the generation swap
+                remove_from_union(store, quad)
+            # no WAL; atomicity comes from the generation swap
+            store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
 
-        write_generation(self.root, change)
+        def describe(store: ox.Store, directory: Path, name: str) -> None:
+            write_artifacts(store, directory, name, self.base_uri, build)
+
+        write_generation(self.root, change, describe)
         self._reader = None
 
 
-def _prefixes(base: str) -> dict[str, str]:
-    return {**PREFIXES, "kg": f"{base}ontology#", "author": f"{base}author/", "paper": f"{base}paper/",
-            "venue": f"{base}venue/", "source": f"{base}source/"}
+def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:
+    """Remove a quad; drop its triple from the default graph unless another named graph still states it.
+
+    The default graph is kept as the union of the named graphs, each triple once (DESIGN.md:
+    "the SPARQL default graph is the union of all of them"). pyoxigraph's own union mode would
+    return a triple once per graph that holds it, so counts and lists would repeat.
+    """
+    store.remove(quad)
+    for other in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None):
+        if not isinstance(other.graph_name, ox.DefaultGraph):
+            return
+    store.remove(ox.Quad(quad.subject, quad.predicate, quad.object))
 
 
 class StoreRegistry:

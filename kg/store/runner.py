@@ -34,7 +34,6 @@ _NOT_KEYWORDS = re.compile(
     r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
 )
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:-])", re.IGNORECASE)
 
 
 class QueryRefused(Exception):
@@ -99,7 +98,7 @@ def execute(store: ox.Store, request: dict) -> QueryAnswer:
 
 def dataset_options(request: dict) -> dict:
     """The query's RDF dataset: protocol parameters win, then the query's own FROM / FROM NAMED,
-    else the union of all graphs as the default graph.
+    else the store's default graph, which kg keeps as the union of all named graphs.
 
     Raises:
         ValueError: a dataset IRI pyoxigraph refuses.
@@ -107,8 +106,6 @@ def dataset_options(request: dict) -> dict:
     options: dict = {}
     if request["default_graphs"]:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    elif not _FROM.search(_NOT_KEYWORDS.sub(" ", request["query"])):
-        options["use_default_graph_as_union"] = True
     if request["named_graphs"]:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     return options

@@ -1,21 +1,353 @@
-"""Dumps, VoID and DCAT descriptions, and the validation report of the current build."""
+"""Dumps, the VoID and DCAT description of the dataset, and the validation report of the build.
 
-from flask import Blueprint
+Everything here is read from the current generation's artifacts (kg.store.dump), written when
+the generation was built: no request counts triples. Specs: VoID, https://www.w3.org/TR/void/;
+DCAT 3, https://www.w3.org/TR/vocab-dcat-3/; SPDX checksums, https://spdx.org/rdf/terms/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, render_template, request, send_file
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, FOAF, RDF, XSD
+from werkzeug.exceptions import NotFound
+
+from kg.config import Settings
+from kg.store.dump import MANIFEST, read_manifest
+from kg.vocab import BIBO, DCTERMS, FABIO, PAV, PREFIXES, SCHEMA, VOID
+from kg.web import get_settings, get_store
+from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, SUFFIXES, TURTLE, negotiate
 
 blueprint = Blueprint("dumps", __name__)
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+IANA = "http://www.iana.org/assignments/media-types/"
+PROV = Namespace(PREFIXES["prov"])
+VOCABULARIES = (SCHEMA, FOAF, BIBO, FABIO, PROV, PAV)
+FORMAT_IRIS = {"text/turtle": FORMATS.Turtle, "application/n-triples": FORMATS["N-Triples"],
+               "application/n-quads": FORMATS["N-Quads"]}
+JSON = "application/json"
+TEXT = "text/plain"
+VOID_TYPES = [TURTLE, HTML, JSONLD, RDFXML, NTRIPLES]  # Turtle for clients that send no Accept
+
+
+# -- routes --------------------------------------------------------------------------------------
 
 
 @blueprint.get("/dumps/")
 def index():
-    return "not yet", 501
+    """The dump files of the current generation: size, count, SHA-256, link (HTML or JSON)."""
+    media = negotiate([HTML, JSON])
+    manifest = current_manifest()
+    files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
+    if media == JSON:
+        body = {"generation": _generation(manifest), "created": (manifest or {}).get("created"), "files": files,
+                "manifest": _url("dumps/" + MANIFEST) if manifest else None}
+        response = jsonify(body)
+    else:
+        response = Response(render_template("dumps.html", view="dumps", manifest=manifest, files=files), mimetype=HTML)
+    return conditional(response, manifest, media, vary=True)
 
 
-@blueprint.get("/void")
+@blueprint.get("/dumps/<name>")
+def download(name: str):
+    """One artifact file, as it was written at build time (gzip files are not re-encoded)."""
+    directory, manifest = current_artifacts()
+    entry = _entry(manifest, name)
+    if directory is None or (entry is None and name != MANIFEST):
+        raise NotFound(f"no dump file named {name!r}; the files are listed at {_url('dumps/')}")
+    return _send_artifact(directory, name, entry)
+
+
 @blueprint.get("/.well-known/void")
+@blueprint.get("/void")  # registered first, so url_for gives /void
 def void():
-    return "not yet", 501
+    """The VoID and DCAT description of the dataset, by Accept (Turtle when none is sent)."""
+    return _void_response(negotiate(VOID_TYPES))
+
+
+@blueprint.get("/void.<suffix>")
+def void_as(suffix: str):
+    media = SUFFIXES.get(suffix)
+    if media is None or media not in VOID_TYPES:
+        raise NotFound(f"no VoID description as .{suffix}; try .ttl, .jsonld, .rdf, .nt or .html")
+    return _void_response(media, vary=False)
 
 
 @blueprint.get("/validation")
 def validation():
-    return "not yet", 501
+    """The SHACL report of the ingest that made the current generation (HTML, Turtle or text)."""
+    media = negotiate([HTML, TURTLE, TEXT])
+    if media != HTML:
+        return validation_file("validation.ttl" if media == TURTLE else "validation.txt", vary=True)
+    directory, manifest = _require_artifacts()
+    text = (directory / "validation.txt").read_text(encoding="utf-8")
+    _header, _blank, results = text.partition("\n\n")
+    page = render_template("validation.html", manifest=manifest, results=results.splitlines())
+    return conditional(Response(page, mimetype=HTML), manifest, media, vary=True)
+
+
+@blueprint.get("/validation.ttl")
+def validation_turtle():
+    return validation_file("validation.ttl")
+
+
+@blueprint.get("/validation.txt")
+def validation_text():
+    return validation_file("validation.txt")
+
+
+def validation_file(name: str, vary: bool = False):
+    directory, manifest = _require_artifacts()
+    response = _send_artifact(directory, name, _entry(manifest, name), attachment=False)
+    if vary:
+        response.vary.add("Accept")
+    return response
+
+
+# -- reading the artifacts -----------------------------------------------------------------------
+
+
+def current_artifacts() -> tuple[Path | None, dict | None]:
+    """The current generation's artifacts directory and manifest; (None, None) when it has none."""
+    directory = get_store().artifacts()
+    manifest = read_manifest(directory) if directory is not None else None
+    return (directory, manifest) if manifest is not None else (None, None)
+
+
+def current_manifest() -> dict | None:
+    return current_artifacts()[1]
+
+
+def _require_artifacts() -> tuple[Path, dict]:
+    directory, manifest = current_artifacts()
+    if directory is None:
+        raise NotFound("the store holds no build yet: run `kg ingest` (a store built before dumps existed "
+                       "gets them with its next ingest)")
+    return directory, manifest
+
+
+def _entry(manifest: dict | None, name: str) -> dict | None:
+    return next((f for f in (manifest or {}).get("files", []) if f["name"] == name), None)
+
+
+def _send_artifact(directory: Path, name: str, entry: dict | None, attachment: bool | None = None):
+    # The name is one the manifest lists (or the manifest itself), never a path from the client.
+    path = directory / name
+    media = entry["media_type"] if entry else JSON
+    etag = entry["sha256"] if entry else _file_digest(path)
+    gzipped = media == "application/gzip"
+    try:
+        # An explicit mimetype keeps send_file from adding Content-Encoding: gzip for .gz names.
+        response = send_file(path, mimetype=media, as_attachment=gzipped if attachment is None else attachment,
+                             download_name=name, conditional=True, etag=etag, last_modified=_modified(),
+                             max_age=None)
+    except FileNotFoundError as exc:  # two newer builds were published since the manifest was read
+        raise NotFound(f"{name} was replaced by a newer build; reload {_url('dumps/')}") from exc
+    return response
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError as exc:
+        raise NotFound(f"{path.name} was replaced by a newer build") from exc
+
+
+def _listed(entry: dict) -> dict:
+    count_unit = next(unit for unit in ("triples", "quads", "lines") if unit in entry)
+    return {**entry, "url": _url(f"dumps/{entry['name']}"), "count": entry[count_unit], "unit": count_unit}
+
+
+# -- caching -------------------------------------------------------------------------------------
+
+
+def conditional(response: Response, manifest: dict | None, *variant: str, vary: bool = False) -> Response:
+    """Set ETag and Last-Modified from the generation, and answer 304 when the client has it."""
+    settings = get_settings()
+    parts = [request.endpoint or "", _generation(manifest), (manifest or {}).get("created", ""), settings.base_uri,
+             settings.title, settings.license, *variant]
+    response.set_etag(hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32])
+    modified = _modified()
+    if modified is not None:
+        response.last_modified = modified
+    if vary:
+        response.vary.add("Accept")
+    return response.make_conditional(request)
+
+
+def _modified() -> datetime | None:
+    seconds = get_store().modified()
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds is not None else None
+
+
+def _generation(manifest: dict | None) -> str:
+    return manifest["generation"] if manifest else "empty"
+
+
+def _url(path: str) -> str:
+    return get_settings().base_uri + path
+
+
+# -- VoID and DCAT -------------------------------------------------------------------------------
+
+
+def _void_response(media: str, vary: bool = True) -> Response:
+    manifest = current_manifest()
+    settings = get_settings()
+    if media == HTML:
+        files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
+        body = render_template("dumps.html", view="void", manifest=manifest, files=files,
+                               classes=_sorted_counts(manifest, "classes"),
+                               properties=_sorted_counts(manifest, "properties"),
+                               graphs=_sorted_counts(manifest, "graphs"), alternates=_void_alternates())
+    else:
+        graph = describe_dataset(manifest, settings)
+        options = {"auto_compact": True} if media == JSONLD else {}
+        body = graph.serialize(format=RDFLIB_FORMATS[RDF_TYPES[media][0]], **options)
+    return conditional(Response(body, mimetype=media), manifest, media, vary=vary)
+
+
+def _void_alternates() -> list[tuple[str, str]]:
+    return [(media, _url(f"void.{suffix}")) for media, (_name, suffix) in RDF_TYPES.items()]
+
+
+def _sorted_counts(manifest: dict | None, key: str) -> list[tuple[str, int]]:
+    return sorted((manifest or {}).get(key, {}).items())
+
+
+def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
+    """The VoID + DCAT graph of the dataset; statistics come from the build's manifest.
+
+    Without a manifest (an empty store) it still names the dataset, its licence and endpoint.
+    """
+    base = settings.base_uri
+    graph = _new_graph(base)
+    document, dataset, service = URIRef(f"{base}void"), URIRef(f"{base}void#dataset"), URIRef(f"{base}void#sparql")
+    add = graph.add
+    add((document, RDF.type, VOID.DatasetDescription))
+    add((document, DCTERMS.title, Literal(f"VoID and DCAT description of {settings.title}")))
+    add((document, FOAF.primaryTopic, dataset))
+    add((dataset, RDF.type, VOID.Dataset))
+    add((dataset, RDF.type, DCAT.Dataset))
+    add((dataset, DCTERMS.title, Literal(settings.title)))
+    add((dataset, DCTERMS.description, Literal(DESCRIPTION)))
+    add((dataset, DCTERMS.license, _iri_or_literal(settings.license)))
+    add((dataset, FOAF.homepage, URIRef(base)))
+    add((dataset, DCAT.landingPage, URIRef(base)))
+    add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
+    add((dataset, VOID.uriSpace, Literal(base)))
+    add((dataset, VOID.vocabulary, URIRef(f"{base}ontology#")))
+    for vocabulary in VOCABULARIES:
+        add((dataset, VOID.vocabulary, URIRef(str(vocabulary))))
+    add((service, RDF.type, DCAT.DataService))
+    add((service, DCTERMS.title, Literal(f"SPARQL 1.1 endpoint of {settings.title}")))
+    add((service, DCAT.endpointURL, URIRef(f"{base}sparql")))
+    add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    add((service, DCAT.servesDataset, dataset))
+    add((service, DCTERMS.license, _iri_or_literal(settings.license)))
+    if manifest is not None:
+        _describe_statistics(graph, dataset, manifest, base)
+        _describe_dumps(graph, dataset, manifest, settings)
+    return graph
+
+
+DESCRIPTION = ("Scholarly records (authors, papers, versions, venues) published as one RDF graph in schema.org "
+               "and FOAF, checked against SHACL shapes, with the OWL-RL consequences of its alignments; every "
+               "fact is kept in the named graph of the source document that states it.")
+
+
+def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: str) -> None:
+    counts = manifest["counts"]
+    add = graph.add
+    add((dataset, DCTERMS.modified, Literal(manifest["created"], datatype=XSD.dateTime, normalize=False)))
+    for term, key in ((VOID.triples, "triples"), (VOID.entities, "entities"),
+                      (VOID.distinctSubjects, "distinct_subjects"), (VOID.distinctObjects, "distinct_objects")):
+        add((dataset, term, Literal(counts[key], datatype=XSD.integer)))
+    add((dataset, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
+    add((dataset, VOID.properties, Literal(len(manifest["properties"]), datatype=XSD.integer)))
+    for iri, entities in sorted(manifest["classes"].items()):
+        partition = URIRef(f"{base}void#class-{_local_name(iri, base)}")
+        add((dataset, VOID.classPartition, partition))
+        add((partition, VOID["class"], URIRef(iri)))
+        add((partition, VOID.entities, Literal(entities, datatype=XSD.integer)))
+    for iri, triples in sorted(manifest["properties"].items()):
+        partition = URIRef(f"{base}void#property-{_local_name(iri, base)}")
+        add((dataset, VOID.propertyPartition, partition))
+        add((partition, VOID.property, URIRef(iri)))
+        add((partition, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    for iri, quads in sorted(manifest["graphs"].items()):
+        subset = URIRef(f"{base}void#graph-{_local_name(iri, base)}")
+        add((dataset, VOID.subset, subset))
+        add((subset, RDF.type, VOID.Dataset))
+        add((subset, SD.name, URIRef(iri)))
+        add((subset, VOID.triples, Literal(quads, datatype=XSD.integer)))
+    for source in manifest["sources"]:
+        add((dataset, DCTERMS.source, URIRef(source)))
+    for example in manifest["examples"]:
+        add((dataset, VOID.exampleResource, URIRef(example)))
+
+
+def _describe_dumps(graph: Graph, dataset: URIRef, manifest: dict, settings: Settings) -> None:
+    base = settings.base_uri
+    add = graph.add
+    for entry in manifest["files"]:
+        if entry["role"] != "dump":
+            continue
+        url = URIRef(f"{base}dumps/{entry['name']}")
+        distribution = URIRef(f"{base}void#dump-{entry['name']}")
+        checksum = URIRef(f"{base}void#dump-{entry['name']}-sha256")
+        add((dataset, VOID.dataDump, url))
+        add((dataset, DCAT.distribution, distribution))
+        if entry["content_type"] in FORMAT_IRIS:
+            add((dataset, VOID.feature, FORMAT_IRIS[entry["content_type"]]))
+        add((distribution, RDF.type, DCAT.Distribution))
+        add((distribution, DCTERMS.title, Literal(f"{entry['name']}: {_describe_entry(entry)}")))
+        add((distribution, DCAT.downloadURL, url))
+        add((distribution, DCAT.accessURL, url))
+        # DCAT: mediaType is what the data is; a compressed file adds compressFormat.
+        add((distribution, DCAT.mediaType, URIRef(IANA + entry["content_type"])))
+        if entry["media_type"] != entry["content_type"]:
+            add((distribution, DCAT.compressFormat, URIRef(IANA + entry["media_type"])))
+        add((distribution, DCAT.byteSize, Literal(entry["bytes"], datatype=XSD.nonNegativeInteger)))
+        add((distribution, DCTERMS.license, _iri_or_literal(settings.license)))
+        add((distribution, DCTERMS.issued, Literal(manifest["created"], datatype=XSD.dateTime, normalize=False)))
+        add((distribution, SPDX.checksum, checksum))
+        add((checksum, RDF.type, SPDX.Checksum))
+        add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        add((checksum, SPDX.checksumValue, Literal(entry["sha256"], datatype=XSD.hexBinary)))
+
+
+def _describe_entry(entry: dict) -> str:
+    listed = _listed(entry)
+    gzipped = ", gzipped" if entry["media_type"] == "application/gzip" else ""
+    return f"{listed['count']} {listed['unit']} as {entry['content_type']}{gzipped}"
+
+
+def _new_graph(base: str) -> Graph:
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in {**PREFIXES, "kg": f"{base}ontology#", "void": VOID, "dcat": DCAT, "spdx": SPDX,
+                              "sd": SD, "formats": FORMATS}.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def _local_name(iri: str, base: str) -> str:
+    """A readable, unique fragment for a class, property or graph IRI: ``schema-Person``."""
+    namespaces = {**PREFIXES, "kg": f"{base}ontology#", "base": base}
+    for prefix, namespace in sorted(namespaces.items(), key=lambda item: -len(item[1])):
+        rest = iri[len(namespace):]
+        if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_/.-]*", rest):
+            return f"{prefix}-{rest}"  # prefixes hold no '-', so this is one-to-one
+    return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
+
+
+def _iri_or_literal(text: str):
+    return URIRef(text) if re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", text) else Literal(text)

@@ -1,0 +1,128 @@
+"""The home page over HTTP: counts from the manifest, links, and a search that escapes everything."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from html import unescape
+from urllib.parse import quote
+
+import pytest
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def fetch(url: str, accept: str, **headers) -> tuple[int, dict, bytes]:
+    headers = {"Accept": accept, **{name.replace("_", "-"): value for name, value in headers.items()}}
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def page(server, query: str | None = None) -> tuple[int, str]:
+    url = server.url + (f"?q={quote(query, safe='')}" if query is not None else "")
+    status, headers, body = fetch(url, BROWSER)
+    if status == 200:
+        assert headers.get_content_type() == "text/html"
+    return status, body.decode("utf-8")
+
+
+def results(html: str) -> list[tuple[str, str]]:
+    """(href, text) of each search result."""
+    found = re.findall(r'<ul class="results">(.*?)</ul>', html, re.S)
+    links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', "".join(found))
+    return [(unescape(href), unescape(text)) for href, text in links]
+
+
+def test_home_says_what_the_dataset_is_with_its_counts_and_links(gunicorn_server):
+    status, html = page(gunicorn_server)
+    assert status == 200
+    manifest = json.loads(fetch(gunicorn_server.uri("dumps/manifest.json"), "application/json")[2])
+    assert f"<h1>{gunicorn_server.settings.title}</h1>" in html and "schema.org" in html
+    for key in ("persons", "works", "versions", "venues", "sources", "triples"):
+        assert f'<th scope="row">{key}</th><td>{manifest["counts"][key]:,}</td>' in html, key
+    for href in ("/sparql", "/dumps/", "/void", "/validation"):
+        assert f'href="{href}"' in html
+    assert '<form method="get" action="/"' in html and 'name="q"' in html
+
+
+@pytest.mark.parametrize("query", ["Bottou", "bOTTOU", "léon", "Leon Bottou"])
+def test_search_finds_a_person_by_any_case_and_spelling(gunicorn_server, query):
+    status, html = page(gunicorn_server, query)
+    assert status == 200
+    assert (gunicorn_server.uri("author/leon-bottou"), "Léon Bottou") in results(html)
+
+
+def test_search_finds_works_by_title(gunicorn_server):
+    found = results(page(gunicorn_server, "memory mosaics")[1])
+    assert (gunicorn_server.uri("paper/memory-mosaics-at-scale"), "Memory Mosaics at scale") in found
+    assert all(href.startswith(gunicorn_server.uri("paper/")) for href, _text in found)
+
+
+def test_a_hostile_search_text_is_escaped(gunicorn_server):
+    status, html = page(gunicorn_server, "<script>alert(1)</script>")
+    assert status == 200
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "No person or work matches." in html
+
+
+def test_hostile_titles_in_results_are_escaped(gunicorn_server):
+    status, html = page(gunicorn_server, "</script>")
+    assert status == 200
+    found = results(html)
+    assert len(found) == 1 and found[0][1] == 'Escaping "quotes" & tags: a </script> study'
+    assert "a </script> study" not in html and "a &lt;/script&gt; study" in html
+
+
+@pytest.mark.parametrize("query", [
+    '"', "\\", "\\u0022", '") } } SELECT * WHERE { ?s ?p ?o } #', 'x" || true || "', "\\\"", "line\nbreak",
+    "%41", "'", "{{ 7*7 }}", "\u0000",
+])
+def test_search_text_cannot_change_the_query(gunicorn_server, query):
+    status, html = page(gunicorn_server, query)
+    assert status == 200, html
+    section = html.split("<h2>Results")[1].split("</section>")[0]
+    assert "49" not in section
+    for _href, text in results(html):
+        assert query.lower() in text.lower(), (query, text)
+    if query not in ('"', "'"):
+        assert "No person or work matches." in section
+
+
+def test_a_quote_matches_literally(gunicorn_server):
+    found = results(page(gunicorn_server, '"quotes"')[1])
+    assert [text for _href, text in found] == ['Escaping "quotes" & tags: a </script> study']
+
+
+def test_an_apostrophe_matches_literally(gunicorn_server):
+    found = results(page(gunicorn_server, "o'hara")[1])
+    assert found == [(gunicorn_server.uri("author/mallory-o-hara"), "Mallory O'Hara")]
+
+
+def test_search_results_are_bounded(gunicorn_server):
+    status, html = page(gunicorn_server, "e")
+    assert status == 200 and 0 < len(results(html)) <= 50
+
+
+def test_a_too_long_search_is_refused(gunicorn_server):
+    status, html = page(gunicorn_server, "x" * 201)
+    assert status == 400 and "at most 200" in html
+
+
+def test_the_home_page_is_html_only(gunicorn_server):
+    status, headers, body = fetch(gunicorn_server.url, "application/ld+json")
+    assert status == 406 and json.loads(body)["error"]["status"] == 406
+
+
+def test_each_search_has_its_own_etag(gunicorn_server):
+    tags = [fetch(gunicorn_server.url + suffix, BROWSER)[1]["ETag"] for suffix in ("", "?q=bottou", "?q=memory")]
+    assert len(set(tags)) == 3
+    status, _headers, body = fetch(gunicorn_server.url + "?q=bottou", BROWSER, If_None_Match=tags[1])
+    assert status == 304 and body == b""
