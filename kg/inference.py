@@ -30,8 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from kg.errors import SourceError
-from kg.validation.shacl import parse_turtle_file
+from kg.validation.shacl import load_turtle_dir
 
 Triple = tuple[Node, Node, Node]
 
@@ -82,13 +81,7 @@ def load_ontology(ontology_dir: Path, base_uri: str) -> Graph:
         SourceError: the directory holds no Turtle file, or a file cannot be read.
         ParseError: a file is not valid Turtle (with its line number).
     """
-    paths = sorted(Path(ontology_dir).glob(ONTOLOGY_GLOB))
-    if not paths:
-        raise SourceError(str(ontology_dir), f"no {ONTOLOGY_GLOB} files; expected the ontology (kg.ttl)")
-    ontology = Graph()
-    for path in paths:
-        parse_turtle_file(ontology, path, base_uri)
-    return ontology
+    return load_turtle_dir(ontology_dir, ONTOLOGY_GLOB, base_uri, "the ontology (kg.ttl)")
 
 
 def compile_rules(ontology: Graph) -> InferenceRules:

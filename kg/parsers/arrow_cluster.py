@@ -32,6 +32,7 @@ from kg.parsers.page_layout import (
     check_restated_count,
     check_stated_count,
     find_fact,
+    heads_with,
     is_yearish,
     read_prelude,
     split_blocks,
@@ -84,8 +85,7 @@ class EntryBlocks:
 def looks_like_arrow_cluster(text: str) -> bool:
     """Whether ``text`` is an author-cluster page: 'Author name cluster' on its first or second line
     (blank lines aside), after the site name."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return PAGE_TITLE in lines[:2]
+    return heads_with(text, PAGE_TITLE)
 
 
 def parse_arrow_cluster(raw: RawSource) -> ParsedSource:

@@ -68,6 +68,12 @@ def split_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def heads_with(text: str, title: str) -> bool:
+    """Whether ``title`` is the first or second non-blank line of ``text`` (after a site name)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return title in lines[:2]
+
+
 def is_yearish(token: str) -> bool:
     """Whether ``token`` is a year, possibly unreadable: ``2025``, ``20X5``, ``202``."""
     return bool(_YEARISH.match(token)) and sum(char.isdigit() for char in token) >= 3

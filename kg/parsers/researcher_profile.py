@@ -34,6 +34,7 @@ from kg.parsers.page_layout import (
     check_restated_count,
     check_stated_count,
     find_fact,
+    heads_with,
     is_yearish,
     read_prelude,
     split_blocks,
@@ -110,8 +111,7 @@ class EntryBlocks:
 def looks_like_researcher_profile(text: str) -> bool:
     """Whether ``text`` is a researcher profile: 'Researcher profile' on its first or second line
     (blank lines aside)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return PAGE_TITLE in lines[:2]
+    return heads_with(text, PAGE_TITLE)
 
 
 def parse_researcher_profile(raw: RawSource) -> ParsedSource:

@@ -47,14 +47,24 @@ def load_shapes(shapes_dir: Path, base_uri: str) -> Graph:
         SourceError: the directory holds no shapes file, or a file cannot be read.
         ParseError: a file is not valid Turtle (with its line number).
     """
-    paths = sorted(Path(shapes_dir).glob(SHAPES_GLOB))
+    return load_turtle_dir(shapes_dir, SHAPES_GLOB, base_uri, "one shapes file per record type")
+
+
+def load_turtle_dir(directory: Path, glob: str, base_uri: str, expected: str) -> Graph:
+    """Parse every file matching ``glob`` in ``directory`` into one graph, with our prefixes bound.
+
+    Raises:
+        SourceError: no file matches, or a file cannot be read.
+        ParseError: a file is not valid Turtle (with its line number).
+    """
+    paths = sorted(Path(directory).glob(glob))
     if not paths:
-        raise SourceError(str(shapes_dir), f"no {SHAPES_GLOB} files; expected one shapes file per record type")
-    shapes = Graph()
-    bind_prefixes(shapes, base_uri)
+        raise SourceError(str(directory), f"no {glob} files; expected {expected}")
+    graph = Graph()
+    bind_prefixes(graph, base_uri)
     for path in paths:
-        parse_turtle_file(shapes, path, base_uri)
-    return shapes
+        parse_turtle_file(graph, path, base_uri)
+    return graph
 
 
 def bind_prefixes(graph: Graph, base_uri: str) -> None:
