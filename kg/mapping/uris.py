@@ -76,3 +76,16 @@ EXTERNAL_ID_URIS = {
 def mint_external_uri(scheme: str, value: str) -> URIRef:
     """The canonical URI of an external identifier (ORCID, dblp, Wikidata, DOI, arXiv)."""
     return URIRef(EXTERNAL_ID_URIS[scheme].format(value))
+
+
+def mint_void_uri(base: str, fragment: str = "") -> URIRef:
+    """The dataset description document (``{base}void``) or a node in it (``{base}void#dataset``)."""
+    return URIRef(f"{base}void#{fragment}" if fragment else f"{base}void")
+
+
+def sparql_endpoint_uri(base: str) -> URIRef:
+    return URIRef(f"{base}sparql")
+
+
+def mint_dump_uri(base: str, name: str) -> URIRef:
+    return URIRef(f"{base}dumps/{name}")

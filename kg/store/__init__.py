@@ -7,12 +7,12 @@ from pathlib import Path
 
 from kg.store.base import DUMP_FORMATS, Store
 from kg.store.oxigraph import OxigraphStore
-from kg.store.queries import NamedQuery, list_queries, load_query
+from kg.store.queries import NamedQuery, list_queries, load_query, sparql_string
 from kg.store.runner import QueryAnswer, QueryRefused, QueryTimeout, ResultTooLarge
 
 __all__ = [
     "DUMP_FORMATS", "NamedQuery", "OxigraphStore", "QueryAnswer", "QueryRefused", "QueryTimeout", "ResultTooLarge",
-    "Store", "list_queries", "load_query", "open_store",
+    "Store", "list_queries", "load_query", "open_store", "sparql_string",
 ]
 
 

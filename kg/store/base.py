@@ -7,6 +7,7 @@ implement the same surface later.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from kg.identity.registry import Registry
@@ -32,8 +33,18 @@ class Store(Protocol):
     def registry(self) -> Registry:
         """Identity lookups over the store's identity graph."""
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad]) -> None:
-        """Remove then add quads as one atomic change: readers see all of it or none of it."""
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build=None) -> None:
+        """Remove then add quads as one atomic change: readers see all of it or none of it.
+
+        ``build`` (kg.store.dump.Build) says what made the change; it is published with the
+        change's artifacts (dumps, validation report, manifest).
+        """
+
+    def artifacts(self) -> Path | None:
+        """The directory of the current content's dumps, report and manifest, if it has one."""
+
+    def close(self) -> None:
+        """Release what the store holds open (query processes)."""
 
     def select(self, query: str) -> tuple[list[str], list[tuple]]:
         """Run a SELECT/ASK query over the union graph: (variable names, rows of rdflib terms)."""

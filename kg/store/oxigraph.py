@@ -19,6 +19,7 @@ from kg.mapping.batch import Quad
 from kg.mapping.uris import identity_graph_uri, parse_uri
 from kg.store.dump import Build, dump_graph, write_artifacts
 from kg.store.generations import artifacts_of, current_generation, open_read_only, write_generation
+from kg.store.queries import sparql_string
 from kg.store.runner import QueryAnswer, QueryRunner
 from kg.store.terms import to_quad, to_rdflib
 from kg.vocab import SCHEMA, kg_namespace
@@ -161,7 +162,7 @@ class StoreRegistry:
         return found
 
     def _find_chunk(self, keys: list[str]) -> list[KnownEntity]:
-        values = " ".join(_string(k) for k in keys)
+        values = " ".join(sparql_string(k) for k in keys)
         query = f"""
             SELECT ?e ?key (GROUP_CONCAT(DISTINCT ?name; SEPARATOR="\\u001f") AS ?names)
                    (GROUP_CONCAT(DISTINCT ?akey; SEPARATOR="\\u001f") AS ?akeys) (MIN(?year) AS ?y)
@@ -202,8 +203,3 @@ class StoreRegistry:
             taken |= {str(row[0])[len(prefix):] for row in rows}
         return taken
 
-
-def _string(text: str) -> str:
-    """A SPARQL string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'

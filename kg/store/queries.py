@@ -56,3 +56,13 @@ def load_query(path: Path) -> NamedQuery:
 def list_queries(directory: Path) -> list[NamedQuery]:
     """Every named query in a directory, sorted by name."""
     return [load_query(path) for path in sorted(Path(directory).glob("*.rq"))]
+
+
+def sparql_string(text: str) -> str:
+    """``text`` as a SPARQL string literal, exactly (STRING_LITERAL2 with ECHAR escapes).
+
+    Only ``"``, ``\\``, line feed and carriage return need escaping; a client's ``\\u0022`` stays
+    six characters, since its backslash is escaped too.
+    """
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'

@@ -18,6 +18,7 @@ from rdflib.namespace import DCAT, FOAF, RDF, XSD
 from werkzeug.exceptions import NotFound
 
 from kg.config import Settings
+from kg.mapping.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
 from kg.store.dump import MANIFEST, read_manifest
 from kg.vocab import BIBO, DCTERMS, FABIO, PAV, PREFIXES, SCHEMA, VOID
 from kg.web import get_settings, get_store
@@ -230,7 +231,7 @@ def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
     """
     base = settings.base_uri
     graph = _new_graph(base)
-    document, dataset, service = URIRef(f"{base}void"), URIRef(f"{base}void#dataset"), URIRef(f"{base}void#sparql")
+    document, dataset, service = mint_void_uri(base), mint_void_uri(base, "dataset"), mint_void_uri(base, "sparql")
     add = graph.add
     add((document, RDF.type, VOID.DatasetDescription))
     add((document, DCTERMS.title, Literal(f"VoID and DCAT description of {settings.title}")))
@@ -242,14 +243,14 @@ def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
     add((dataset, DCTERMS.license, _iri_or_literal(settings.license)))
     add((dataset, FOAF.homepage, URIRef(base)))
     add((dataset, DCAT.landingPage, URIRef(base)))
-    add((dataset, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
+    add((dataset, VOID.sparqlEndpoint, sparql_endpoint_uri(base)))
     add((dataset, VOID.uriSpace, Literal(base)))
     add((dataset, VOID.vocabulary, URIRef(f"{base}ontology#")))
     for vocabulary in VOCABULARIES:
         add((dataset, VOID.vocabulary, URIRef(str(vocabulary))))
     add((service, RDF.type, DCAT.DataService))
     add((service, DCTERMS.title, Literal(f"SPARQL 1.1 endpoint of {settings.title}")))
-    add((service, DCAT.endpointURL, URIRef(f"{base}sparql")))
+    add((service, DCAT.endpointURL, sparql_endpoint_uri(base)))
     add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
     add((service, DCAT.servesDataset, dataset))
     add((service, DCTERMS.license, _iri_or_literal(settings.license)))
@@ -274,17 +275,17 @@ def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: st
     add((dataset, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
     add((dataset, VOID.properties, Literal(len(manifest["properties"]), datatype=XSD.integer)))
     for iri, entities in sorted(manifest["classes"].items()):
-        partition = URIRef(f"{base}void#class-{_local_name(iri, base)}")
+        partition = mint_void_uri(base, f"class-{_local_name(iri, base)}")
         add((dataset, VOID.classPartition, partition))
         add((partition, VOID["class"], URIRef(iri)))
         add((partition, VOID.entities, Literal(entities, datatype=XSD.integer)))
     for iri, triples in sorted(manifest["properties"].items()):
-        partition = URIRef(f"{base}void#property-{_local_name(iri, base)}")
+        partition = mint_void_uri(base, f"property-{_local_name(iri, base)}")
         add((dataset, VOID.propertyPartition, partition))
         add((partition, VOID.property, URIRef(iri)))
         add((partition, VOID.triples, Literal(triples, datatype=XSD.integer)))
     for iri, quads in sorted(manifest["graphs"].items()):
-        subset = URIRef(f"{base}void#graph-{_local_name(iri, base)}")
+        subset = mint_void_uri(base, f"graph-{_local_name(iri, base)}")
         add((dataset, VOID.subset, subset))
         add((subset, RDF.type, VOID.Dataset))
         add((subset, SD.name, URIRef(iri)))
@@ -301,9 +302,9 @@ def _describe_dumps(graph: Graph, dataset: URIRef, manifest: dict, settings: Set
     for entry in manifest["files"]:
         if entry["role"] != "dump":
             continue
-        url = URIRef(f"{base}dumps/{entry['name']}")
-        distribution = URIRef(f"{base}void#dump-{entry['name']}")
-        checksum = URIRef(f"{base}void#dump-{entry['name']}-sha256")
+        url = mint_dump_uri(base, entry["name"])
+        distribution = mint_void_uri(base, f"dump-{entry['name']}")
+        checksum = mint_void_uri(base, f"dump-{entry['name']}-sha256")
         add((dataset, VOID.dataDump, url))
         add((dataset, DCAT.distribution, distribution))
         if entry["content_type"] in FORMAT_IRIS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import BadRequest
 
+from kg.store import sparql_string
 from kg.web import get_store
 from kg.web.dumps import conditional, current_manifest
 from kg.web.negotiation import HTML, negotiate
@@ -53,12 +54,3 @@ def search_entities(text: str) -> list[dict]:
     _names, rows = get_store().select(SEARCH % {"text": sparql_string(text), "limit": LIMIT})
     return [{"uri": str(uri), "kind": str(kind), "label": str(label)} for uri, kind, label in rows]
 
-
-def sparql_string(text: str) -> str:
-    """``text`` as a SPARQL string literal, exactly (STRING_LITERAL2 with ECHAR escapes).
-
-    Only ``"``, ``\\``, line feed and carriage return need escaping; a client's ``\\u0022`` stays
-    six characters, since its backslash is escaped too.
-    """
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
