@@ -1,0 +1,74 @@
+"""One error body for every endpoint: JSON, HTML or an RDF comment by Accept (datasette test_error_shape)."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import make_settings
+from kg.web import create_app
+
+# (path, method, body, expected status) — one client error per endpoint family
+FAULTS = [
+    ("/no/such/page", "GET", None, 404),
+    ("/author/nobody-at-all", "GET", None, 404),
+    ("/paper/no-such-paper.ttl", "GET", None, 404),
+    ("/venue/Not_A_Slug", "GET", None, 404),
+    ("/source/nothing", "GET", None, 404),
+    ("/sparql?query=SELECT%20%3Fx%20WHERE%20%7B", "GET", None, 400),
+    ("/sparql?update=CLEAR%20ALL", "GET", None, 403),
+    ("/dumps/no-such-file.nt.gz", "GET", None, 404),
+    ("/author/leon-bottou?page=zero", "GET", None, 400),
+    ("/void", "DELETE", None, 405),
+]
+
+
+def request(url: str, accept: str, method: str = "GET", body: bytes | None = None):
+    req = urllib.request.Request(url, data=body, method=method, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@pytest.mark.parametrize("path, method, body, status", FAULTS, ids=[f[0] for f in FAULTS])
+def test_json_error_shape(gunicorn_server, path, method, body, status):
+    code, headers, data = request(gunicorn_server.url.rstrip("/") + path, "application/json", method, body)
+    assert code == status
+    assert headers.get_content_type() == "application/json"
+    error = json.loads(data)["error"]
+    assert set(error) == {"status", "title", "detail"} and error["status"] == status and error["detail"]
+    assert "Accept" in headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("path, method, body, status", FAULTS, ids=[f[0] for f in FAULTS])
+def test_html_error_shape(gunicorn_server, path, method, body, status):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    code, headers, data = request(gunicorn_server.url.rstrip("/") + path, browser, method, body)
+    assert code == status and headers.get_content_type() == "text/html"
+    assert f"<h1>{status} " in data.decode("utf-8")
+    assert "Traceback" not in data.decode("utf-8")
+
+
+def test_turtle_client_gets_a_turtle_comment(gunicorn_server):
+    code, headers, data = request(gunicorn_server.uri("author/nobody-at-all"), "text/turtle")
+    assert code == 404 and headers.get_content_type() == "text/turtle"
+    assert all(line.startswith("# ") for line in data.decode("utf-8").splitlines())
+
+
+def test_unexpected_failure_is_a_500_without_details(tmp_path):
+    """A store whose 'current' points nowhere: the server logs it and says nothing of its paths."""
+    store = tmp_path / "store"
+    store.mkdir()
+    os.symlink("generations/g000009", store / "current")
+    app = create_app(make_settings(store))
+    for accept in ("application/json", "text/html"):
+        response = app.test_client().get("/author/leon-bottou", headers={"Accept": accept})
+        assert response.status_code == 500
+        text = response.get_data(as_text=True)
+        assert "an internal error occurred" in text and str(tmp_path) not in text and "Traceback" not in text
