@@ -31,7 +31,7 @@ class OxigraphStore:
     """A pyoxigraph store in a directory; readers see the latest published generation."""
 
     def __init__(self, root: Path, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # Flask resolves relative paths against its package
         self.location = str(root)
         self.base_uri = base_uri
         self._reader: ox.Store | None = None
