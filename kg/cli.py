@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 import click
+from rdflib import BNode, Literal
 from tqdm import tqdm
 
 from kg.config import SETTINGS, Settings, load_settings
@@ -222,8 +223,6 @@ def _query_text(query: str, settings: Settings) -> str:
 
 
 def _term_json(term) -> dict | None:
-    from rdflib import BNode, Literal
-
     if term is None:
         return None
     if isinstance(term, Literal):
