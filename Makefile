@@ -6,8 +6,9 @@ STORE  ?= data/store
 RECORDS := $(wildcard data/records/*.txt data/records/*.jsonl)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test test-slow lint clean
+.PHONY: install install-test serve build test test-slow lint clean bench
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,15 @@ test: install-test
 
 test-slow: install-test
 	$(BIN)/pytest -q -m slow
+
+## bench: run bench/run.py at SIZES papers (e.g. SIZES=1000,10000,100000) and regenerate BENCHMARKS.md;
+## the HTTP stage also needs wrk (Debian: apt-get install -y wrk)
+$(VENV)/.bench-installed: $(BIN)/kg
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py --sizes $(SIZES)
 
 lint: install-test
 	$(BIN)/ruff check kg tests server.py

@@ -6,115 +6,48 @@ For each size: (a) generate the records (cached in bench/.cache/); (b) ``python 
 into a fresh store, in a subprocess, for wall time and peak RSS; (c) ``python -m kg dump`` to
 N-Quads, then load that dump into pyoxigraph (bulk_load on disk, load in memory) and into an
 rdflib Dataset, and time a lookup and an aggregate query on each; (d) at the inference sizes
-only, owlrl's full OWL 2 RL closure against kg's targeted rules on the same asserted triples.
-Every measurement runs in its own process (bench/workers.py). Reported numbers are medians over
-``--runs``; raw results go to bench/.cache/results.json.
+only, owlrl's full OWL 2 RL closure against kg's targeted rules on the same asserted triples;
+(e) kg's HTTP server against ``oxigraph serve`` on the same N-Quads, under wrk
+(bench/http_compare.py). Every measurement runs in its own process (bench/workers.py, or the
+servers). Reported numbers are medians over ``--runs``; raw results go to
+bench/.cache/results.json. ``--only core`` runs (a) to (d), ``--only http`` runs (e); the
+other stage's results are then kept from the previous results.json, and BENCHMARKS.md says
+which run each section came from.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
-import signal
-import statistics
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import describe_machine, write_report  # noqa: E402 - bench/ is not a package
+from http_compare import http_steps, measure_http  # noqa: E402 - bench/ is not a package
+from processes import (  # noqa: E402
+    CACHE,
+    PYTHON,
+    ROOT,
+    BenchError,
+    check,
+    du_bytes,
+    median,
+    remove_tree,
+    run_measured,
+    sha256_file,
+)
+from report import describe_machine, write_report  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-CACHE = BENCH / ".cache"
-PYTHON = sys.executable
-EPOCH = "1767225600"  # SOURCE_DATE_EPOCH for every ingest: 2026-01-01T00:00:00Z
-TIME = Path("/usr/bin/time")
 ENGINES = ("oxigraph-disk", "oxigraph-memory", "rdflib")
-MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 SUMMARY = re.compile(r"(\d+) person\(s\), (\d+) work\(s\) touched; \+(\d+) -\d+ quads \((\d+) inferred\)")
-# Without /usr/bin/time: a wrapper whose only child is the command, so RUSAGE_CHILDREN is the command's.
-RUSAGE_WRAPPER = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print('Maximum resident set size (kbytes):', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-    " file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
+STAGES = ("core", "http")
 PROFILE_SKIP = ("runpy", "cProfile.py", "click/", "kg/__main__.py", "kg/cli.py", "<string>", "builtins.exec>")
-
-
-class BenchError(Exception):
-    """A step of the benchmark failed; the message says which, with the command's output."""
-
-
-@dataclass
-class Measured:
-    wall_s: float
-    peak_rss_kib: int | None
-    returncode: int | None  # None: killed at the timeout
-    stdout: str
-    stderr: str
-
-
-def child_env() -> dict[str, str]:
-    """The environment of every child: no KG_* settings from the caller, a fixed SOURCE_DATE_EPOCH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env["SOURCE_DATE_EPOCH"] = EPOCH
-    return env
-
-
-def run_measured(command: list[str], timeout: float | None = None) -> Measured:
-    """Run ``command`` in its own session; return its wall time, peak RSS and output.
-
-    Peak RSS comes from ``/usr/bin/time -v`` when present, else from a wrapper's RUSAGE_CHILDREN.
-    On timeout the whole process group (which this function started) is killed.
-    """
-    wrapped = [str(TIME), "-v", *command] if TIME.exists() else [PYTHON, "-c", RUSAGE_WRAPPER, *command]
-    start = time.perf_counter()
-    process = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env=child_env(), start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-        code = process.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        code = None
-    wall = time.perf_counter() - start
-    rss = MAX_RSS.search(stderr)
-    own_stderr = stderr.split("\tCommand being timed:")[0] if TIME.exists() else MAX_RSS.split(stderr)[0]
-    return Measured(wall, int(rss.group(1)) if rss else None, code, stdout, own_stderr.strip())
-
-
-def check(measured: Measured, what: str) -> Measured:
-    if measured.returncode != 0:
-        raise BenchError(f"{what} failed (exit {measured.returncode}):\n{measured.stderr}\n{measured.stdout}")
-    return measured
-
-
-def median(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def du_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 # -- (a) records ---------------------------------------------------------------------------------
@@ -176,17 +109,6 @@ def run_ingests(size: int, records: Path, runs: int, budget: float, bar) -> tupl
             bar.update(runs - 1)
             break
     return results, CACHE / f"dump-{size}.nq", note
-
-
-def remove_tree(path: Path) -> None:
-    """Delete a directory this script created (stores under bench/.cache/work)."""
-    if not path.exists():
-        return
-    if CACHE not in path.resolve().parents:
-        raise BenchError(f"refusing to delete {path}: not under {CACHE}")
-    for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        child.unlink() if child.is_file() or child.is_symlink() else child.rmdir()
-    path.rmdir()
 
 
 # -- (c) stores ----------------------------------------------------------------------------------
@@ -331,39 +253,88 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def parse_stages(text: str) -> list[str]:
+    stages = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(stages) - set(STAGES))
+    if not stages or unknown:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {','.join(STAGES)}, got {text!r}")
+    return stages
+
+
+def run_core(args, command: str, run_id: str, bar) -> dict:
+    """Sections 1 to 5: ingest, the dump in pyoxigraph and rdflib, inference, the ingest profile."""
+    started = time.time()
+    results = {"command": command, "run_id": run_id, "runs": args.runs, "seed": args.seed,
+               "machine": describe_machine(), "startup_s": measure_startup(args.runs),
+               "sizes": [measure_size(size, args, bar) for size in args.sizes]}
+    if args.profile_size:
+        results["profile"] = profile_ingest(ensure_records(args.profile_size, args.seed)[0])
+    return results | {"elapsed_s": time.time() - started, "loadavg_end": os.getloadavg(), "finished_at": now()}
+
+
+def run_http(args, command: str, run_id: str, bar) -> dict:
+    """Section 6: kg's HTTP server against oxigraph serve (bench/http_compare.py)."""
+    started = time.time()
+    machine = describe_machine()
+    sizes = [measure_http(size, ensure_records(size, args.seed)[0], args, bar) for size in args.sizes]
+    return {"command": command, "run_id": run_id, "runs": args.runs, "machine": machine, "sizes": sizes,
+            "elapsed_s": time.time() - started, "loadavg_end": os.getloadavg(), "finished_at": now()}
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def load_previous() -> dict:
+    path = CACHE / "results.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=parse_sizes, default=[1000, 10000], help="paper counts (default 1000,10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument("--only", type=parse_stages, default=list(STAGES),
+                        help="stages to run: core (sections 1-5), http (section 6); the others' results are "
+                             "taken from bench/.cache/results.json (default: core,http)")
     parser.add_argument("--budget", type=float, default=240.0,
                         help="seconds: when a size's first ingest takes longer, that size runs once (default 240)")
     parser.add_argument("--inference-sizes", type=parse_sizes, default=[1000], help="sizes for (d) (default 1000)")
     parser.add_argument("--owlrl-timeout", type=float, default=600.0, help="seconds per owlrl run (default 600)")
     parser.add_argument("--profile-size", type=int, default=1000, help="size to cProfile one ingest of (0: none)")
+    parser.add_argument("--http-duration", type=float, default=10.0,
+                        help="seconds per wrk run with 8 connections (default 10)")
+    parser.add_argument("--http-latency-duration", type=float, default=5.0,
+                        help="seconds per wrk run with 1 connection (default 5)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to write")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, got {args.runs}")
+    previous = load_previous()
+    if "core" not in args.only and "sizes" not in previous:
+        parser.error("--only without core needs sections 1-5 in bench/.cache/results.json; run once without --only")
     (CACHE / "work").mkdir(parents=True, exist_ok=True)
     command = "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    steps = sum(args.runs * (1 + len(ENGINES) + (2 if s in args.inference_sizes else 0)) for s in args.sizes)
-    started = time.time()
+    run_id = now()
+    steps = 0
+    if "core" in args.only:
+        steps += sum(args.runs * (1 + len(ENGINES) + (2 if s in args.inference_sizes else 0)) for s in args.sizes)
+    if "http" in args.only:
+        steps += len(args.sizes) * http_steps(args.runs)
     try:
         with tqdm(total=steps, desc="bench", unit="step", file=sys.stderr) as bar:
-            results = {"command": command, "runs": args.runs, "seed": args.seed, "machine": describe_machine(),
-                       "startup_s": measure_startup(args.runs),
-                       "sizes": [measure_size(size, args, bar) for size in args.sizes]}
-        if args.profile_size:
-            results["profile"] = profile_ingest(ensure_records(args.profile_size, args.seed)[0])
+            results = run_core(args, command, run_id, bar) if "core" in args.only else {
+                k: v for k, v in previous.items() if k != "http"}
+            http = run_http(args, command, run_id, bar) if "http" in args.only else previous.get("http")
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
-    results["elapsed_s"] = time.time() - started
-    results["loadavg_end"] = os.getloadavg()
+    if http:
+        results["http"] = http
     (CACHE / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     write_report(results, args.output)
-    print(f"wrote {args.output} and {CACHE / 'results.json'} in {results['elapsed_s']:.0f} s", file=sys.stderr)
+    print(f"wrote {args.output} and {CACHE / 'results.json'}", file=sys.stderr)
     return 0
 
 

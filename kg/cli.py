@@ -19,7 +19,7 @@ from tqdm import tqdm
 from kg.config import SETTINGS, Settings, load_settings
 from kg.errors import KgError, QueryError, StoreError, ValidationFailed
 from kg.pipeline import IngestResult, ingest, retire
-from kg.store import DUMP_FORMATS, list_queries, open_store
+from kg.store import DUMP_FORMATS, list_queries, open_configured_store
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -56,8 +56,10 @@ def _settings(ctx: click.Context, **overrides) -> Settings:
 
 
 def _store_option(function):
-    return click.option("--store", type=click.Path(path_type=Path), default=None,
-                        help="Store directory [env KG_STORE; default ./data/store].")(function)
+    # text, not click.Path: a path would turn the URL of a remote store (http://host/) into http:/host
+    return click.option("--store", default=None, metavar="DIR|URL",
+                        help="Store directory, or URL of a remote SPARQL store [env KG_STORE; default ./data/store]."
+                        )(function)
 
 
 def _base_option(function):
@@ -204,7 +206,7 @@ def query_command(ctx, store, base_uri, query, as_json):
 
 
 def _existing_store(settings: Settings):
-    target = open_store(settings.store, settings.base_uri)
+    target = open_configured_store(settings)
     if not target.exists():
         raise StoreError(str(settings.store), "holds no graph yet; run 'kg ingest' first")
     return target

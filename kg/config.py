@@ -48,6 +48,29 @@ def _path(key: str, value: object) -> Path:
     return Path(text)
 
 
+def _store_location(key: str, value: object) -> Path | str:
+    """A store directory, or the http(s) URL of a remote SPARQL store (kept as text)."""
+    text = str(value)
+    if not text.lower().startswith(("http://", "https://")):
+        return _path(key, value)
+    parts = urlsplit(text)
+    if not parts.hostname or parts.fragment:
+        raise ConfigError(key, value, "a store directory, or an http(s) URL without fragment: a server root ending "
+                                      "in '/' (Oxigraph: http://127.0.0.1:7878/) or a SPARQL query endpoint")
+    return text
+
+
+def _optional_url(key: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ConfigError(key, value, "an absolute http(s) URL of a SPARQL 1.1 Update endpoint, "
+                                      "e.g. http://127.0.0.1:3030/ds/update")
+    return text
+
+
 def _positive(kind):
     def convert(key: str, value: object):
         try:
@@ -84,7 +107,12 @@ SETTINGS = (
     Setting("base_uri", "KG_BASE_URI", "http://127.0.0.1:5000/",
             "Base of every minted URI; authors are {base}author/{slug}.", _base_uri),
     Setting("store", "KG_STORE", "data/store",
-            "Directory of the persistent store.", _path),
+            "Directory of the persistent store, or the http(s) URL of a remote SPARQL store.", _store_location),
+    Setting("store_update", "KG_STORE_UPDATE", None,
+            "SPARQL 1.1 Update endpoint of a remote store, when it is not {KG_STORE}update.", _optional_url),
+    Setting("artifacts_dir", "KG_ARTIFACTS_DIR", "data/artifacts",
+            "Where a remote store's dumps, report and manifest are written (a directory store keeps its own).",
+            _path),
     Setting("shapes_dir", "KG_SHAPES_DIR", str(PROJECT_DIR / "shapes"),
             "Directory of the SHACL shapes (*.shapes.ttl) that gate every ingest.", _path),
     Setting("ontology_dir", "KG_ONTOLOGY_DIR", str(PROJECT_DIR / "ontology"),
@@ -118,7 +146,9 @@ class Settings:
     """Validated settings; build with :func:`load_settings`."""
 
     base_uri: str = "http://127.0.0.1:5000/"
-    store: Path = Path("data/store")
+    store: Path | str = Path("data/store")  # a str only for the URL of a remote store
+    store_update: str | None = None
+    artifacts_dir: Path = Path("data/artifacts")
     shapes_dir: Path = PROJECT_DIR / "shapes"
     ontology_dir: Path = PROJECT_DIR / "ontology"
     queries_dir: Path = PROJECT_DIR / "queries"

@@ -23,7 +23,7 @@ from kg.mapping.uris import identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.parsers import parse_source
 from kg.records import ParsedSource
 from kg.sources import read_source
-from kg.store import Store, open_store
+from kg.store import Store, open_configured_store
 from kg.store.dump import Build
 from kg.validation import ValidationReport, load_shapes, validate_graph
 from kg.vocab import DCTERMS
@@ -118,7 +118,7 @@ def ingest(
     inputs that cannot be read or parsed are left out and listed in ``result.rejects``.
     """
     parsed, rejects = read_inputs(paths, settings, keep_going, progress)
-    store = open_store(settings.store, settings.base_uri)
+    store = open_configured_store(settings)
     batch, result = build_batch(parsed, store, settings)
     result.rejects = rejects
     if write and (batch.add or batch.remove):
@@ -137,7 +137,7 @@ def retire(settings: Settings, uri: str, replaced_by: str | None = None) -> int:
     Raises:
         MappingError: a URI that kg did not mint, or a survivor that is itself unknown or retired.
     """
-    store = open_store(settings.store, settings.base_uri)
+    store = open_configured_store(settings)
     graph = identity_graph_uri(settings.base_uri)
     for role, candidate in (("uri", uri), ("replaced-by", replaced_by)):
         if candidate is not None and not _is_live_entity(store, graph, candidate):

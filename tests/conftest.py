@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import subprocess
-from dataclasses import dataclass
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,7 @@ from rdflib import Dataset
 from kg.cli import main
 from kg.config import Settings, load_settings
 from kg.pipeline import ingest
-from kg.store import open_store
+from kg.store import open_configured_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -26,7 +30,7 @@ SAMPLE = [SAMPLE_CLUSTER, SAMPLE_PROFILE]
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z: fixed 'retrieved on' so builds can be compared
 
 
-def make_settings(store: Path, **overrides) -> Settings:
+def make_settings(store: Path | str, **overrides) -> Settings:
     return load_settings({}, overrides={"store": store, "source_date_epoch": EPOCH, **overrides})
 
 
@@ -38,7 +42,7 @@ def settings(tmp_path) -> Settings:
 def dump_dataset(settings: Settings) -> Dataset:
     """The store's N-Quads dump, parsed back by rdflib (default graph = union of named graphs)."""
     out = io.BytesIO()
-    open_store(settings.store, settings.base_uri).dump(out, "nquads")
+    open_configured_store(settings).dump(out, "nquads")
     dataset = Dataset(default_union=True)
     dataset.parse(data=out.getvalue().decode("utf-8"), format="nquads")
     return dataset
@@ -107,10 +111,12 @@ class LiveServer:
 
 
 def start_gunicorn(settings: Settings, port: int, extra_env: dict | None = None) -> subprocess.Popen:
-    """Start gunicorn; its log goes to ``gunicorn.log`` beside the store."""
+    """Start gunicorn; its log goes to ``gunicorn.log`` beside the store (a remote store's: its artifacts)."""
     env = {**os.environ, "KG_STORE": str(settings.store), "KG_BASE_URI": settings.base_uri,
+           "KG_ARTIFACTS_DIR": str(settings.artifacts_dir), "KG_STORE_UPDATE": settings.store_update or "",
            "KG_BIND": f"127.0.0.1:{port}", **(extra_env or {})}
-    log_path = Path(settings.store).parent / "gunicorn.log"
+    local = isinstance(settings.store, Path)
+    log_path = (Path(settings.store) if local else Path(settings.artifacts_dir)).parent / "gunicorn.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
                                     "server:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -126,14 +132,14 @@ def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 30.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.log_path.read_text(errors='replace')}")
+            raise RuntimeError(f"{Path(process.args[0]).name} exited: {process.log_path.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"gunicorn did not answer {url} within {seconds} s")
+    raise RuntimeError(f"{Path(process.args[0]).name} did not answer {url} within {seconds} s")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -145,20 +151,76 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def gunicorn_server(tmp_path_factory):
-    """The sample plus hostile records, built with the server's own address as base, served by gunicorn."""
+@pytest.fixture(scope="session", params=["local", "remote"])
+def gunicorn_server(request, tmp_path_factory):
+    """The sample plus hostile records, built with the server's own address as base, served by gunicorn.
+
+    Twice: from a store directory (``local``), and from a remote store, a real `oxigraph serve`
+    (``remote``), so the whole HTTP suite runs against both implementations of the Store interface.
+    """
+    directory = tmp_path_factory.mktemp(f"web-{request.param}")
     port = free_port()
-    settings = make_settings(tmp_path_factory.mktemp("web") / "store", base_uri=f"http://127.0.0.1:{port}/",
-                             query_timeout=2.0)
-    ingest([*SAMPLE, HOSTILE], settings)
-    process = start_gunicorn(settings, port, {"KG_QUERY_TIMEOUT": "2"})
-    server = LiveServer(settings.base_uri, settings, process)
-    try:
+    options = {"base_uri": f"http://127.0.0.1:{port}/", "query_timeout": 2.0}
+    with ExitStack() as running:
+        if request.param == "remote":
+            url = running.enter_context(running_oxigraph(directory))
+            settings = make_settings(url, artifacts_dir=directory / "artifacts", **options)
+        else:
+            settings = make_settings(directory / "store", **options)
+        ingest([*SAMPLE, HOSTILE], settings)
+        process = start_gunicorn(settings, port, {"KG_QUERY_TIMEOUT": "2"})
+        running.callback(stop, process)
+        server = LiveServer(settings.base_uri, settings, process)
         wait_until_serving(server.url, process)
         yield server
+
+
+# -- a remote store: `oxigraph serve` ------------------------------------------------------------
+
+OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"  # the `oxigraph` package of the test extra
+OXIGRAPH_TIMEOUT = 3  # s: the server stops a query a little after kg stops waiting (KG_QUERY_TIMEOUT=2 here)
+
+
+def start_oxigraph(location: Path, port: int) -> subprocess.Popen:
+    """Start `oxigraph serve` on a loopback port with its own query time limit; its log goes beside its data."""
+    log_path = location.parent / "oxigraph.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind",
+                                    f"127.0.0.1:{port}", "--timeout-s", str(OXIGRAPH_TIMEOUT)], stdout=log, stderr=log)
+    process.log_path = log_path
+    return process
+
+
+@contextmanager
+def running_oxigraph(directory: Path) -> Iterator[str]:
+    """A fresh `oxigraph serve` with its data in ``directory``, polled until it answers; yields its root URL."""
+    port = free_port()
+    process = start_oxigraph(directory / "oxigraph", port)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, process)
+        yield url
     finally:
         stop(process)
+
+
+@contextmanager
+def copy_of_store(server: LiveServer, directory: Path) -> Iterator[Settings]:
+    """A writable copy of a server's store with the same base URI: a copied directory, or a second
+    `oxigraph serve` loaded with the first one's N-Quads (meta graph included)."""
+    settings = server.settings
+    if isinstance(settings.store, Path):
+        shutil.copytree(settings.store, directory / "store", symlinks=True)
+        yield replace(settings, store=directory / "store")
+        return
+    with running_oxigraph(directory) as url:
+        read = urllib.request.Request(f"{settings.store}store", headers={"Accept": "application/n-quads"})
+        with urllib.request.urlopen(read, timeout=30) as response:
+            quads = response.read()
+        write = urllib.request.Request(f"{url}store", data=quads, headers={"Content-Type": "application/n-quads"})
+        with urllib.request.urlopen(write, timeout=30):
+            pass
+        yield replace(settings, store=url, artifacts_dir=directory / "artifacts")
 
 
 # -- headless Chromium -------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
@@ -16,7 +15,7 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from conftest import free_port, start_gunicorn, stop, wait_until_serving
+from conftest import copy_of_store, free_port, start_gunicorn, stop, wait_until_serving
 from kg.pipeline import retire
 from kg.vocab import BIBO, FOAF, SCHEMA
 from kg.web import create_app
@@ -312,18 +311,17 @@ def test_paging_with_the_flask_test_client(gunicorn_server):
 @pytest.fixture(scope="module")
 def retired_server(gunicorn_server, tmp_path_factory):
     """A copy of the store where one work is merged into another and one person is retired."""
-    settings = replace(gunicorn_server.settings, store=tmp_path_factory.mktemp("retired") / "store")
-    shutil.copytree(gunicorn_server.settings.store, settings.store, symlinks=True)
-    retire(settings, gunicorn_server.uri("paper/cold-case-the-lost-mnist-digits"), gunicorn_server.uri(BIRTH))
-    retire(settings, gunicorn_server.uri("author/mallory-o-hara"))
-    port = free_port()
-    process = start_gunicorn(settings, port)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url, process)
-        yield url
-    finally:
-        stop(process)
+    with copy_of_store(gunicorn_server, tmp_path_factory.mktemp("retired")) as settings:
+        retire(settings, gunicorn_server.uri("paper/cold-case-the-lost-mnist-digits"), gunicorn_server.uri(BIRTH))
+        retire(settings, gunicorn_server.uri("author/mallory-o-hara"))
+        port = free_port()
+        process = start_gunicorn(settings, port)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            wait_until_serving(url, process)
+            yield url
+        finally:
+            stop(process)
 
 
 @pytest.mark.parametrize("suffix", ["", ".ttl", ".bib", ".csl"])

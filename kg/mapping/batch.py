@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Graph
 from rdflib.term import Node
 
 Quad = tuple[Node, Node, Node, Node]
@@ -36,9 +35,7 @@ class MappedBatch:
         self.remove |= old - new
         self.context |= new & old
 
-    def triples(self) -> Graph:
-        """What the SHACL gate validates: everything added plus the unchanged identity context."""
-        graph = Graph()
-        for s, p, o, _g in self.add | self.context:
-            graph.add((s, p, o))
-        return graph
+    def triples(self) -> set[tuple[Node, Node, Node]]:
+        """What the SHACL gate validates: everything added plus the unchanged identity context,
+        as triples (the union of the graphs)."""
+        return {(s, p, o) for s, p, o, _g in self.add} | {(s, p, o) for s, p, o, _g in self.context}

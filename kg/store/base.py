@@ -1,7 +1,7 @@
 """The store interface: what the pipeline and the web layer need from a quad store.
 
-The embedded pyoxigraph store (oxigraph.py) is the default; a remote SPARQL 1.1 store can
-implement the same surface later.
+Two implementations: the embedded pyoxigraph store (oxigraph.py), the default, and a remote
+SPARQL 1.1 store (remote.py), chosen by kg.store.open_store from the location.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ class Store(Protocol):
 
     location: str
     base_uri: str
+
+    def exists(self) -> bool:
+        """Whether anything was ever written to the store."""
 
     def registry(self) -> Registry:
         """Identity lookups over the store's identity graph."""

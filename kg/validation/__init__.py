@@ -1,7 +1,8 @@
 """The SHACL gate: check a batch's asserted data against ``shapes/*.shapes.ttl``.
 
-:func:`load_shapes` reads the shapes, :func:`validate_graph` runs pySHACL once over the batch and
-returns a :class:`ValidationReport` whose :class:`Violation` items name the input records at fault.
+:func:`load_shapes` reads the shapes, :func:`validate_graph` runs pySHACL over the batch (a large
+one in parts, in parallel: :mod:`kg.validation.partition`) and returns a :class:`ValidationReport`
+whose :class:`Violation` items name the input records at fault.
 Spec: https://www.w3.org/TR/shacl/#validation-report
 """
 

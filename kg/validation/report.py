@@ -9,7 +9,7 @@ value fail an ``sh:node`` shape) stay in the raw graph only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -95,10 +95,76 @@ def read_report(
     keeps both.
     """
     describe_blank_nodes(results, data)
-    nsm = results.namespace_manager
     found = {read_violation(results, node, data, record_keys) for node in iter_top_results(results)}
-    violations = sorted(found, key=lambda v: (format_violation(v, nsm), str(v.source_shape)))
-    return ValidationReport(conforms=conforms, violations=tuple(violations), graph=results)
+    return ValidationReport(conforms, sort_violations(found, results.namespace_manager), results)
+
+
+def sort_violations(violations: Iterable[Violation], nsm: NamespaceManager) -> tuple[Violation, ...]:
+    """Return the violations in the order of :meth:`ValidationReport.text`, ties broken by shape."""
+    return tuple(sorted(violations, key=lambda v: (format_violation(v, nsm), str(v.source_shape))))
+
+
+@dataclass(frozen=True)
+class PartReport:
+    """The report of one part of a batch, as triples rather than a graph, to cross processes.
+
+    Attributes:
+        conforms: the part's verdict.
+        violations: its violations, as :func:`read_report` read them.
+        report_node: the ``sh:ValidationReport`` node of ``triples``.
+        triples: the part's report graph.
+    """
+
+    conforms: bool
+    violations: tuple[Violation, ...]
+    report_node: Node | None
+    triples: tuple[tuple[Node, Node, Node], ...]
+
+    @classmethod
+    def of(cls, report: ValidationReport) -> PartReport:
+        node = next(report.graph.subjects(RDF.type, SH.ValidationReport), None)
+        return cls(report.conforms, report.violations, node, tuple(report.graph))
+
+
+def merge_reports(parts: Sequence[PartReport], shapes: Graph) -> ValidationReport:
+    """Join the reports of the parts of one batch into the report of the whole batch.
+
+    Args:
+        parts: the reports of the parts.
+        shapes: the shapes graph validated against; like pySHACL, the report binds its prefixes.
+
+    The graph has one ``sh:ValidationReport`` holding every part's results, as a single pySHACL
+    run gives; the violations are deduplicated and sorted the same way as :func:`read_report`.
+    A blank node that several parts copied into their reports (a shape's list-valued sh:path, a
+    list cell) is taken from the first of them only: pySHACL keeps the label of the node it
+    copies but mints new list cells, so the copies would merge into a malformed list.
+    """
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in shapes.namespace_manager.namespaces():
+        graph.namespace_manager.bind(prefix, namespace)
+    conforms = all(part.conforms for part in parts)
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    copied_by: dict[Node, int] = {}
+    for number, part in enumerate(parts):
+        described: dict[Node, list[tuple[Node, Node]]] = {}
+        for s, p, o in part.triples:
+            described.setdefault(s, []).append((p, o))
+        results = [o for p, o in described.get(part.report_node, ()) if p == SH.result]
+        graph.addN((report, SH.result, result, graph) for result in results)
+        stack, seen = results, set()
+        while stack:
+            node = stack.pop()
+            if node in seen or copied_by.setdefault(node, number) != number:
+                continue
+            seen.add(node)
+            for p, o in described.get(node, ()):
+                graph.add((node, p, o))
+                if isinstance(o, BNode):
+                    stack.append(o)
+    found = {violation for part in parts for violation in part.violations}
+    return ValidationReport(conforms, sort_violations(found, graph.namespace_manager), graph)
 
 
 def iter_top_results(results: Graph) -> Iterator[Node]:

@@ -1,4 +1,9 @@
-"""Load the SHACL shapes and run pySHACL over a batch.
+"""Load the SHACL shapes and run pySHACL over a batch, whole or in parts.
+
+A small batch, or one checked by shapes that :func:`~kg.validation.footprint.read_footprint`
+cannot split, is validated in one pySHACL run. A larger one is split into parts of at most
+:data:`PART_TRIPLES` triples (:mod:`kg.validation.partition`) validated in one process per CPU;
+the parts' reports are merged into the report the single run would give.
 
 Spec: SHACL Core, https://www.w3.org/TR/shacl/#core-components. Only Core is used, so pySHACL runs
 with ``advanced=False`` and ``inference="none"``: the gate checks what the mapping stage asserted,
@@ -15,8 +20,10 @@ kg:Venue, prov:Entity) is asserted directly by the mapping stage, so none is nee
 
 from __future__ import annotations
 
+import math
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyshacl
@@ -27,10 +34,28 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from kg.errors import ParseError, SourceError
-from kg.validation.report import ValidationReport, read_report
+from kg.validation.footprint import Footprint, read_footprint
+from kg.validation.partition import (
+    PartJob,
+    Triple,
+    TripleIndex,
+    find_targets,
+    read_target_declarations,
+    run_parts,
+    split_focus_nodes,
+    untargeted_shapes,
+)
+from kg.validation.report import PartReport, ValidationReport, merge_reports, read_report
 from kg.vocab import PREFIXES, SH, kg_namespace
 
 SHAPES_GLOB = "*.shapes.ttl"
+
+PART_TRIPLES = 40_000
+"""The most triples a part of a batch should hold (about 1,600 papers): pySHACL's memory grows
+with the data graph, so parts bound it whatever the size of the batch."""
+
+MIN_SPLIT_TRIPLES = 4_000
+"""Smaller batches are validated whole: forking workers would cost more than it saves."""
 
 
 def load_shapes(shapes_dir: Path, base_uri: str) -> Graph:
@@ -96,15 +121,27 @@ def describe_bad_syntax(exc: BadSyntax) -> str:
     return match.group(1) if match else str(exc)
 
 
-def validate_graph(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]) -> ValidationReport:
-    """Validate a batch's asserted data against the shapes, in one pySHACL run.
+def validate_graph(
+    data: Graph | Collection[Triple],
+    shapes: Graph,
+    record_keys: Mapping[str, Sequence[str]],
+    workers: int | None = None,
+    part_triples: int = PART_TRIPLES,
+) -> ValidationReport:
+    """Validate a batch's asserted data against the shapes.
+
+    A large batch is split into parts (:mod:`kg.validation.partition`) validated in ``workers``
+    processes; the report is the one a single pySHACL run over the whole batch gives.
 
     Args:
-        data: the union of the batch's source graphs and the identity graph, as one plain Graph.
-            A Dataset would be validated graph by graph, which breaks checks that span graphs.
+        data: the union of the batch's source graphs and the identity graph: a plain Graph, or
+            its triples. A Dataset would be validated graph by graph, which breaks checks that
+            span graphs.
         shapes: the graph from :func:`load_shapes`.
         record_keys: record keys (``file:line``) per subject IRI, from the mapping stage; they
             name the records at fault in the report.
+        workers: processes to validate parts in; by default one per usable CPU.
+        part_triples: the most triples a part should hold (bounds the memory of each run).
 
     Returns:
         The report; ``report.conforms`` is False when any violation was found.
@@ -114,17 +151,58 @@ def validate_graph(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequenc
         ParseError: pySHACL cannot use the shapes graph (an ill-formed shape).
     """
     check_plain_graph(data)
+    workers = workers or len(os.sched_getaffinity(0))
+    footprint = read_footprint(shapes)
+    count = count_parts(len(data), footprint, workers, part_triples)
+    if count == 1:
+        return validate_whole(data if isinstance(data, Graph) else graph_of(data), shapes, record_keys)
+    assert footprint is not None
+    index = TripleIndex.of(data, footprint.inverse_predicates)
+    index.remove(find_loop_closing_rests(*index.list_rests()))
+    targets = find_targets(read_target_declarations(shapes, footprint.targeted), index)
+    job = PartJob(index, targets, split_focus_nodes(targets, count), footprint,
+                  untargeted_shapes(shapes), record_keys, run_pyshacl)
+    parts = run_parts(job, workers)
+    refusal = next((part for part in parts if isinstance(part, str)), None)
+    if refusal is not None:
+        raise ParseError("shapes graph", None, refusal)
+    return merge_reports([part for part in parts if isinstance(part, PartReport)], shapes)
+
+
+def count_parts(size: int, footprint: Footprint | None, workers: int, part_triples: int) -> int:
+    """Return how many parts to validate ``size`` triples in: one when the shapes cannot be split
+    or the batch is small, else enough to keep parts under ``part_triples``, rounded up to a
+    multiple of ``workers`` so that none of them idles at the end."""
+    if footprint is None or size < min(MIN_SPLIT_TRIPLES, part_triples + 1):
+        return 1
+    return math.ceil(math.ceil(size / part_triples) / workers) * workers
+
+
+def validate_whole(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]) -> ValidationReport:
+    """Validate the whole batch in one pySHACL run."""
     checked = break_list_cycles(data)
     try:
-        conforms, results, _text = pyshacl.validate(
-            checked, shacl_graph=shapes, inference="none", advanced=False, abort_on_first=False
-        )
+        conforms, results = run_pyshacl(checked, shapes)
     except ReportableRuntimeError as exc:
         raise ParseError("shapes graph", None, f"pySHACL cannot use the shapes: {exc.message}") from exc
-    return read_report(bool(conforms), results, checked, record_keys)
+    return read_report(conforms, results, checked, record_keys)
 
 
-def check_plain_graph(data: Graph) -> None:
+def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """Run pySHACL (SHACL Core only); the data graph is read in place, not copied."""
+    conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, abort_on_first=False
+    )
+    return bool(conforms), results
+
+
+def graph_of(triples: Iterable[Triple]) -> Graph:
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return graph
+
+
+def check_plain_graph(data: object) -> None:
     """Refuse a context-aware graph, which pySHACL would validate one named graph at a time."""
     if getattr(data, "context_aware", False):
         raise TypeError(
@@ -141,7 +219,11 @@ def break_list_cycles(data: Graph) -> Graph:
     leaves a list that does not end in ``rdf:nil``, which the shapes report as ill-formed.
     The copy is made only when there is a loop, which the mapping stage never builds.
     """
-    closing = find_loop_closing_rests(data)
+    rests: dict[Node, list[Node]] = {}
+    for cell, rest in data.subject_objects(RDF.rest):
+        rests.setdefault(cell, []).append(rest)
+    heads = {cell for cell in rests if any(p != RDF.rest for p in data.predicates(None, cell))}
+    closing = find_loop_closing_rests(rests, heads)
     if not closing:
         return data
     cut = Graph()
@@ -151,17 +233,18 @@ def break_list_cycles(data: Graph) -> Graph:
     return cut
 
 
-def find_loop_closing_rests(data: Graph) -> list[tuple[Node, Node, Node]]:
-    """Return the ``rdf:rest`` triples that close a loop (the back edges of a depth-first walk)."""
-    rests: dict[Node, list[Node]] = {}
-    for cell, rest in data.subject_objects(RDF.rest):
-        rests.setdefault(cell, []).append(rest)
-    # Walk from the list heads (cells something else points to) first, so that a loop is cut
-    # where it returns towards its head, whatever the blank-node labels.
-    entries = {cell for cell in rests if any(p != RDF.rest for p in data.predicates(None, cell))}
+def find_loop_closing_rests(rests: dict[Node, list[Node]], heads: set[Node]) -> list[Triple]:
+    """Return the ``rdf:rest`` triples that close a loop (the back edges of a depth-first walk).
+
+    Args:
+        rests: the rdf:rest values of each list cell.
+        heads: the cells that something other than rdf:rest points to.
+    """
+    # Walk from the list heads first, so that a loop is cut where it returns towards its head,
+    # whatever the blank-node labels.
     done: set[Node] = set()
-    closing: list[tuple[Node, Node, Node]] = []
-    for start in sorted(rests, key=lambda cell: (cell not in entries, str(cell))):
+    closing: list[Triple] = []
+    for start in sorted(rests, key=lambda cell: (cell not in heads, str(cell))):
         walk_rests(start, rests, done, closing)
     return closing
 

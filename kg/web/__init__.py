@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask_cors import CORS
 
 from kg.config import Settings
-from kg.store import Store, open_store
+from kg.store import Store, open_configured_store
 from kg.web.errors import register_error_handlers
 
 SECURITY_HEADERS = {
@@ -29,13 +29,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
     Args:
         settings: validated settings (``kg.config.load_settings``).
-        store: the store to serve; by default the one at ``settings.store``.
+        store: the store to serve; by default the one the settings name (``store``: a directory or a URL).
     """
     app = Flask(__name__)
     app.config["KG_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
-    app.extensions["kg_store"] = store or open_store(
-        settings.store, settings.base_uri, settings.query_workers, settings.query_timeout)
+    app.extensions["kg_store"] = store or open_configured_store(settings)
     CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
          expose_headers=["ETag", "Last-Modified", "Link", "Location", "Vary", "Content-Length"])
     _register_blueprints(app)

@@ -1,0 +1,78 @@
+"""Drive one HTTP workload with wrk (https://github.com/wg/wrk) and return its numbers.
+
+wrk is a closed-loop load generator: each of ``connections`` keep-alive connections sends the
+next request as soon as the previous answer arrives, for ``duration`` seconds. bench/wrk_report.lua
+sets the method and body and prints a JSON summary (requests, bytes, errors, latency
+percentiles in microseconds), which :func:`run_wrk` parses. wrk counts an answer with status
+400 or above as an error; 2xx and 3xx (our 304s) are successes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+from processes import BENCH, BenchError
+
+LUA = BENCH / "wrk_report.lua"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One fixed request, sent over and over."""
+
+    path: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+
+def wrk_path() -> str:
+    """The wrk binary, or a BenchError saying how to get it."""
+    found = shutil.which("wrk")
+    if found is None:
+        raise BenchError("wrk is not installed: `apt-get install -y wrk` (Debian), then re-run the http stage")
+    return found
+
+
+def wrk_version() -> str:
+    # `wrk -v` prints its version banner and exits 1
+    output = subprocess.run([wrk_path(), "-v"], capture_output=True, text=True).stdout
+    return output.splitlines()[0].strip() if output else "unknown"
+
+
+def run_wrk(base_url: str, request: Request, connections: int, duration_s: float, timeout_s: float = 30.0) -> dict:
+    """Run wrk with one thread; return requests/s, latency percentiles (seconds), bytes, errors and wrk's CPU."""
+    command = [wrk_path(), "-t1", f"-c{connections}", f"-d{duration_s:g}s", f"--timeout={timeout_s:g}s",
+               "-s", str(LUA)]
+    for name, value in request.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile(prefix="wrk-body-", suffix=".txt") as body:
+        body.write(request.body or b"")
+        body.flush()
+        env = dict(os.environ, BENCH_METHOD=request.method, BENCH_BODY_FILE=body.name if request.body else "")
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        finished = subprocess.run([*command, base_url + request.path], capture_output=True, text=True, env=env,
+                                  timeout=duration_s + timeout_s + 30)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [line for line in finished.stdout.splitlines() if line.startswith('{"requests"')]
+    if finished.returncode != 0 or not lines:
+        raise BenchError(f"wrk failed (exit {finished.returncode}) on {request.method} {base_url}{request.path}:\n"
+                         f"{finished.stderr}\n{finished.stdout}")
+    raw = json.loads(lines[-1])
+    seconds = raw["duration_us"] / 1e6
+    errors = sum(raw["errors"].values())
+    latency = raw["latency_us"]
+    return {"connections": connections, "duration_s": seconds, "requests": raw["requests"],
+            "requests_per_s": raw["requests"] / seconds if seconds else None, "errors": errors,
+            "error_kinds": {k: v for k, v in raw["errors"].items() if v},
+            "bytes_per_request": raw["bytes"] / raw["requests"] if raw["requests"] else None,
+            "p50_s": latency["p50"] / 1e6, "p90_s": latency["p90"] / 1e6, "p99_s": latency["p99"] / 1e6,
+            "mean_s": latency["mean"] / 1e6, "max_s": latency["max"] / 1e6,
+            "client_cpu_s": (children_after.ru_utime + children_after.ru_stime
+                             - children_before.ru_utime - children_before.ru_stime)}
