@@ -151,12 +151,17 @@ def validate_graph(
         ParseError: pySHACL cannot use the shapes graph (an ill-formed shape).
     """
     check_plain_graph(data)
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or usable_cpus()
     footprint = read_footprint(shapes)
     count = count_parts(len(data), footprint, workers, part_triples)
-    if count == 1:
+    if footprint is None or count == 1:
         return validate_whole(data if isinstance(data, Graph) else graph_of(data), shapes, record_keys)
-    assert footprint is not None
+    return validate_in_parts(data, shapes, record_keys, footprint, count, workers)
+
+
+def validate_in_parts(data: Iterable[Triple], shapes: Graph, record_keys: Mapping[str, Sequence[str]],
+                      footprint: Footprint, count: int, workers: int) -> ValidationReport:
+    """Validate the batch in ``count`` parts (:mod:`kg.validation.partition`), ``workers`` at a time."""
     index = TripleIndex.of(data, footprint.inverse_predicates)
     index.remove(find_loop_closing_rests(*index.list_rests()))
     targets = find_targets(read_target_declarations(shapes, footprint.targeted), index)
@@ -167,6 +172,13 @@ def validate_graph(
     if refusal is not None:
         raise ParseError("shapes graph", None, refusal)
     return merge_reports([part for part in parts if isinstance(part, PartReport)], shapes)
+
+
+def usable_cpus() -> int:
+    """Return the number of CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def count_parts(size: int, footprint: Footprint | None, workers: int, part_triples: int) -> int:
