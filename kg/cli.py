@@ -114,6 +114,8 @@ def validate_command(ctx, files, keep_going, rejects, report_prefix, store, base
 
 
 def _progress(label: str):
+    # No monitor thread: the SHACL gate forks workers, which must not inherit a live thread.
+    tqdm.monitor_interval = 0
     return lambda items: tqdm(items, desc=label, unit="file", disable=None, leave=False)
 
 
