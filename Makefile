@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test test-slow lint clean bench
+.PHONY: install install-test serve build test lint clean bench
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,6 @@ serve: build
 test: install-test
 	$(BIN)/ruff check kg tests server.py
 	$(BIN)/pytest -q
-
-test-slow: install-test
-	$(BIN)/pytest -q -m slow
 
 ## bench: run bench/run.py at SIZES papers (e.g. SIZES=1000,10000,100000) and regenerate BENCHMARKS.md;
 ## the HTTP stage also needs wrk (Debian: apt-get install -y wrk)
