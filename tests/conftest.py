@@ -268,3 +268,35 @@ def page(chromium, request):
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, f"browser console errors: {errors}"
+
+
+# -- small shared helpers ----------------------------------------------------------------------
+
+
+def http_fetch(url: str, accept: str | None = None, method: str = "GET", body: bytes | None = None,
+               **headers) -> tuple[int, dict, bytes]:
+    """One HTTP request with urllib; (status, headers, body), for error statuses too.
+
+    Keyword headers use ``_`` for ``-`` (``If_None_Match="…"``).
+    """
+    import urllib.error
+    import urllib.request
+
+    headers = {name.replace("_", "-"): value for name, value in headers.items()}
+    if accept:
+        headers["Accept"] = accept
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def edit_page(page: Path, directory: Path, old: str, new: str) -> Path:
+    """A copy of ``page`` in ``directory`` with the first ``old`` replaced by ``new``."""
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    path = directory / "page.txt"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import edit_page
 from kg.errors import ParseError
 from kg.parsers import parse_source
 from kg.parsers.arrow_cluster import DROPPED_CHROME, parse_arrow_cluster
@@ -296,11 +297,7 @@ def test_broken_pages_name_file_line_and_value(case, line, message):
 
 
 def edit_sample(tmp_path: Path, old: str, new: str) -> Path:
-    text = SAMPLE.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "page.txt"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return edit_page(SAMPLE, tmp_path, old, new)
 
 
 def test_sample_with_an_entry_removed_fails_the_count_check(tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import edit_page
 from kg.errors import ParseError
 from kg.parsers.researcher_profile import DROPPED_CHROME, parse_researcher_profile, read_role_line
 from kg.records import PAGE_FACTS, PageFact, PersonRecord
@@ -229,11 +230,7 @@ def test_broken_pages_name_file_line_and_value(case, line, message):
 
 
 def edit_sample(tmp_path: Path, old: str, new: str) -> Path:
-    text = SAMPLE.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "page.txt"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return edit_page(SAMPLE, tmp_path, old, new)
 
 
 def test_trailing_text_after_the_works_is_refused(tmp_path):

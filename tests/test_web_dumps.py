@@ -10,8 +10,6 @@ import gzip
 import hashlib
 import http.client
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +17,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
-from conftest import make_settings
+from conftest import http_fetch, make_settings
 from kg.vocab import SH, VOID
 from kg.web import create_app
 
@@ -29,16 +27,7 @@ RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "appli
 DUMPS = ("kg.ttl", "kg.nt.gz", "kg.nq.gz")
 
 
-def fetch(url: str, accept: str | None = None, method: str = "GET", **headers) -> tuple[int, dict, bytes]:
-    """One request; returns (status, headers, body) for error statuses too."""
-    if accept:
-        headers["Accept"] = accept
-    request = urllib.request.Request(url, method=method, headers={k.replace("_", "-"): v for k, v in headers.items()})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+fetch = http_fetch
 
 
 def raw_get(server, path: str) -> tuple[int, bytes]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 
 import pytest
 
-from conftest import make_settings
+from conftest import http_fetch, make_settings
 from kg.web import create_app
 
 # (path, method, body, expected status) — one client error per endpoint family
@@ -27,13 +25,7 @@ FAULTS = [
 ]
 
 
-def request(url: str, accept: str, method: str = "GET", body: bytes | None = None):
-    req = urllib.request.Request(url, data=body, method=method, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+request = http_fetch
 
 
 @pytest.mark.parametrize("path, method, body, status", FAULTS, ids=[f[0] for f in FAULTS])

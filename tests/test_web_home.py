@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from html import unescape
 from urllib.parse import quote
 
 import pytest
 
+from conftest import http_fetch
+
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def fetch(url: str, accept: str, **headers) -> tuple[int, dict, bytes]:
-    headers = {"Accept": accept, **{name.replace("_", "-"): value for name, value in headers.items()}}
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+fetch = http_fetch
 
 
 def page(server, query: str | None = None) -> tuple[int, str]:
