@@ -48,7 +48,23 @@ FIRST_NAMES = (
     "Olga Dmitri Natalia Ivan Katarzyna Piotr Tereza Jiří Zoltán Ádám Réka Mehmet Ayşe Emre Çağlar Nguyễn "
     "Thảo Minh Kwame Amara Chidi Ngozi Lucía Andrés Sofía Martín Valentina Mateo Camila Diego Elena Pablo "
     "Thomas Sarah David Laura Michael Emma Daniel Julia James Nora Peter Ingrid Lars Sigrún Þóra Henrik "
-    "Mathilde Benoît Agnès Jérôme Stéphane Gérard Thérèse André Loïc Maëlle Anaïs Clément Solène Timothée"
+    "Mathilde Benoît Agnès Jérôme Stéphane Gérard Thérèse André Loïc Maëlle Anaïs Clément Solène Timothée "
+    "Agnieszka Małgorzata Łukasz Paweł Michał Wojciech Zuzana Lenka Ondřej Tomáš Lukáš Vojtěch Bálint Gergely "
+    "Eszter Levente István Ágnes Mihai Ioana Andrei Ștefan Răzvan Åke Ørjan Kjersti Sindre Ásgeir Guðrún "
+    "Halldór Märta Göran Eirik Ragnhild Jóhanna Günter Uwe Dörte Matthias Stefanie Tobias Katharina Wolfgang "
+    "Käthe Bärbel Hans-Jörg Aurélien Guillaume Mélanie Sébastien Valérie Hervé Aurélie Bérénice Joël Maxime "
+    "Étienne Océane Raphaël Gaëtan Amélie Séverine Héloïse Begoña Jesús Ramón Adrián Nicolás Joaquín "
+    "Verónica Rocío Concepción Beatriz Gonçalo Luís Fábio Márcio Vitória Álvaro Julián Sebastián Niccolò "
+    "Lucrezia Federico Chiara Alessandro Francesca Matteo Lorenzo Ilaria Andrea Simone Gökhan Özge Büşra "
+    "Tuğba Oğuz Şule Barış İlker Phương Hương Dũng Tuấn Quỳnh Hiếu Thắng Xin Yan Fei Lei Qiang Jun Ying "
+    "Ming Tao Chao Bo Kai Xue Rui Zhen Yi Hui Ling Peng Takeshi Kenji Haruka Sakura Ryō Shōta Yūto Daisuke "
+    "Naoko Kōji Akira Ji-woo Hyun-woo Soo-jin Dong-hyun Eun-ji Jae-won Sung-min Ha-eun Arjun Sanjay Kavya "
+    "Ananya Vikram Meera Rohan Aditi Suresh Lakshmi Nikhil Shreya Rahul Venkat Harini Ahmed Youssef Mariam "
+    "Hassan Nour Reza Zahra Farid Amir Yasmin Mahmoud Layla Hamid Parisa Oluwaseun Chinedu Adaeze Kofi Abena "
+    "Tendai Thandiwe Sipho Lerato Wanjiru Babajide Yaw Nia John Mary Robert Jennifer William Linda Richard "
+    "Elizabeth Joseph Susan Charles Jessica Christopher Karen Matthew Lisa Andrew Nancy Joshua Emily Kevin "
+    "Rebecca Brian Hannah Steven Ryan Megan Sergei Alexei Tatiana Yulia Mikhail Andriy Oksana Nikolai "
+    "Ekaterina Pavel Irina Svetlana Georgios Dimitris Eleni Konstantinos Ioannis Yael Noam Itai Shira Tamar"
 ).split()
 LAST_NAMES = (
     "Bottou LeCun Zhang Ward Wu Défossez Müller Schölkopf Sonnenburg García Núñez Gómez Sánchez Lefèvre Dvořák "
@@ -63,43 +79,101 @@ LAST_NAMES = (
     "Oliveira Souza Pereira Lima Carvalho Gonçalves Ferreira Conceição Rossi Russo Ferrari Esposito Bianchi "
     "Romano Colombo Ricci Marino Bruno Johansson Andersson Karlsson Nilsson Eriksson Larsen Sørensen Jensen "
     "Nielsen Hansen Björnsson Þórsdóttir Smith Johnson Brown Taylor Anderson Thomas Moore Martin Thompson "
-    "White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Green Baker Adams Nelson Hill"
-).split()
-
+    "White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Green Baker Adams Nelson Hill "
+    "Lewandowski Kamiński Kowalczyk Zieliński Szymański Woźniak Dąbrowski Kozłowski Jankowski Mazur Krawczyk "
+    "Grabowski Pawłowski Michalski Król Wieczorek Jabłoński Wróbel Svoboda Novotný Černý Procházka Kučera "
+    "Veselý Horák Němec Pokorný Pospíšil Hájek Jelínek Růžička Beneš Fiala Sedláček Doležal Zeman Varga Kiss "
+    "Molnár Németh Farkas Balogh Papp Takács Juhász Lakatos Mészáros Rácz Fekete Popescu Ionescu Dumitrescu "
+    "Stoica Munteanu Ștefănescu Georgescu Lindqvist Bergström Lindström Sjöberg Åberg Holmgren Nyström "
+    "Ødegaard Haugen Bakke Kristiansen Solberg Halvorsen Jónsson Guðmundsson Sigurðsson Virtanen Mäkinen "
+    "Nieminen Hämäläinen Koskinen Järvinen Lehtonen Schmidt Schneider Fischer Weber Meyer Wagner Becker "
+    "Schulz Hoffmann Schäfer Koch Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger "
+    "Hartmann Lange Köhler Möller Günther Böhm Weiß Bernard Dubois Petit Durand Leroy Morel Laurent Michel "
+    "Bertrand Roux Vincent Fontaine Rousseau Blanc Guérin Boyer Gauthier Rivière Mercier Faure Rémy Brunet "
+    "Lemaire Lefebvre Lacroix Hébert Ménard Pelletier Caron Poirier Bouchard Tremblay Gagnon Roy Torres "
+    "Ramírez Flores Rivera Vargas Castro Ortiz Morales Romero Herrera Medina Aguilar Vázquez Castillo Ramos "
+    "Mendoza Guerrero Rojas Delgado Navarro Domínguez Cabrera Márquez Iglesias Cruz Calderón Ríos Solís "
+    "Araújo Magalhães Barbosa Rocha Ribeiro Almeida Costa Nascimento Mendes Fonseca Brandão Simões Greco "
+    "Gallo Conti Mancini Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro Rinaldi Caruso Ferrara "
+    "Leone Gentile Martinelli Vitale Serra Coppola Pellegrino Benedetti Cattaneo D'Angelo Aydın Özdemir "
+    "Arslan Koç Özkan Şimşek Polat Korkmaz Çakır Yıldız Aksoy Güneş Ünal Kılıç Gao Luo Zheng Liang Xie Song "
+    "Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Su Lü Ding Ren Shen Yao Fu Zhong "
+    "Qian Dai Xia Tan Fang Shi Yin Hou Kong Meng Qin Bai Yamamoto Yoshida Yamada Sasaki Yamaguchi Matsumoto "
+    "Inoue Kimura Hayashi Shimizu Mori Ikeda Hashimoto Ishikawa Ogawa Fujita Okada Gotō Hasegawa Murakami "
+    "Kondō Saitō Sakamoto Endō Aoki Nishimura Fukuda Ōta Kang Cho Yoon Jang Lim Oh Seo Shin Kwon Hwang Ahn "
+    "Yoo Hong Jeon Moon Bae Baek Mehta Joshi Desai Chatterjee Banerjee Mukherjee Bose Ghosh Sen Chakraborty "
+    "Agarwal Verma Mishra Pandey Yadav Kapoor Malhotra Bhatt Menon Pillai Krishnan Subramanian Srinivasan "
+    "Saxena Srivastava Bhattacharya Ahmadi Hosseini Rezaei Moradi Karimi Mohammadi Rahimi Benali Bouzid Saleh "
+    "Aziz Farouk Qureshi Siddiqui Hussain Malik Cohen Levi Mizrahi Friedman Katz Shapiro Goldberg Rosenberg "
+    "Okonkwo Eze Balogun Adebayo Owusu Boateng Asante Ndlovu Dlamini Khumalo Mokoena Nkosi Mwangi Otieno "
+    "Diallo Traoré Keïta Coulibaly Touré Diop Ndiaye Papadopoulos Georgiou Nikolaidis Papageorgiou "
+    "Christodoulou Volkov Sokolov Lebedev Kozlov Novikov Morozov Pavlov Fedorov Orlov Zaitsev Vasiliev "
+    "Huỳnh Võ Đỗ Hồ Ngô Dương Lý Đinh Trương Miller Davis Wilson Jackson Hall Campbell Mitchell Carter "
+    "Roberts Turner Phillips Evans Collins Stewart Morris Murphy Cook Rogers Morgan Cooper Reed Bailey Bell "
+    "Kelly Howard Cox Richardson Wood Watson Brooks Bennett Gray Hughes Price Sanders Myers Ross Foster "
+    "Powell Jenkins Perry Russell Sullivan Fisher Ellis Hamilton Graham Wallace Stone Marshall Murray "
+    "O'Brien O'Connor MacDonald McCarthy Fitzgerald"
+).split() + (
+    "van der Maaten|de Vries|van den Oord|van Gool|de Freitas|da Silva|dos Santos|De Bie|von Luxburg|"
+    "di Stefano|De Luca|van der Schaar|ter Braak|Le Roux|de la Torre|del Río"
+).split("|")
 ADJECTIVES = (
     "Adaptive Bayesian Robust Sparse Scalable Efficient Stochastic Deep Shallow Convex Nonconvex Distributed "
     "Federated Causal Contrastive Generative Discriminative Probabilistic Differentiable Implicit Explicit "
     "Hierarchical Recurrent Convolutional Attentive Modular Compositional Invariant Equivariant Provable "
     "Online Offline Incremental Continual Structured Unsupervised Semi-Supervised Self-Supervised Multimodal "
-    "Multilingual Low-Rank Quantized Private Fair Interpretable Certified Asynchronous Parallel Greedy Optimal"
+    "Multilingual Low-Rank Quantized Private Fair Interpretable Certified Asynchronous Parallel Greedy Optimal "
+    "Sample-Efficient Data-Efficient Lightweight Hybrid Nonparametric Variational Spectral Geometric "
+    "Topological Symbolic Neuro-Symbolic Kernelized Randomized Accelerated Decentralized Personalized Secure "
+    "Verifiable Energy-Efficient Memory-Efficient Communication-Efficient Zero-Shot Cross-Lingual Cross-Modal "
+    "Long-Range Dynamic Latent Discrete Continuous Gaussian Nonlinear Linear Graph-Based Regularized Unbiased "
+    "Consistent Adversarial Transferable Scale-Invariant Hyperbolic Riemannian Lipschitz Tractable Approximate "
+    "Amortized Conditional Masked Autoregressive Non-Autoregressive Context-Aware Uncertainty-Aware "
+    "Physics-Informed Retrieval-Augmented Instruction-Tuned"
 ).split()
 NOUNS = (
     "Learning Inference Optimization Gradients Networks Transformers Embeddings Representations Kernels Models "
     "Estimators Bounds Regularization Attention Memory Retrieval Planning Control Exploration Policies Rewards "
     "Graphs Manifolds Features Priors Posteriors Ensembles Distillation Pruning Compression Alignment Reasoning "
     "Generalization Robustness Calibration Uncertainty Clustering Ranking Translation Parsing Segmentation "
-    "Detection Tracking Forecasting Imputation Sampling Diffusion Flows Autoencoders Mixtures Mosaics Stepsizes"
+    "Detection Tracking Forecasting Imputation Sampling Diffusion Flows Autoencoders Mixtures Mosaics Stepsizes "
+    "Classifiers Solvers Objectives Losses Metrics Benchmarks Pipelines Architectures Encoders Decoders "
+    "Tokenizers Adapters Prompts Agents Simulators Surrogates Operators Dynamics Trajectories Heuristics "
+    "Schedules Curricula Augmentations Perturbations Attacks Defenses Certificates Explanations Attributions "
+    "Programs Proofs Constraints Invariants Symmetries Hashing Sketches Coresets Quantization Factorization "
+    "Interpolation Smoothing Denoising Reconstruction Synthesis Matching Transport"
 ).split()
 DOMAINS = (
     "Language Modeling|Image Classification|Speech Recognition|Protein Folding|Recommender Systems|Time Series|"
     "Reinforcement Learning|Computer Vision|Machine Translation|Question Answering|Medical Imaging|Robotics|"
     "Large-Scale Optimization|Tabular Data|Graph Mining|Anomaly Detection|Weather Prediction|Code Generation|"
     "Molecular Design|Autonomous Driving|Information Extraction|Neural Architecture Search|Active Learning|"
-    "Few-Shot Learning|Domain Adaptation|Causal Discovery|Matrix Completion|Topic Modeling|Sentiment Analysis"
+    "Few-Shot Learning|Domain Adaptation|Causal Discovery|Matrix Completion|Topic Modeling|Sentiment Analysis|"
+    "Drug Discovery|Materials Science|Climate Modeling|Genomics|Single-Cell Analysis|Legal Text|Clinical Notes|"
+    "Financial Forecasting|Fraud Detection|Social Networks|Knowledge Graphs|Scientific Literature|"
+    "Program Synthesis|Theorem Proving|Music Generation|Video Understanding|3D Reconstruction|Point Clouds|"
+    "Remote Sensing|Edge Devices|Search Engines|Dialogue Systems|Summarization|Named Entity Recognition|"
+    "Low-Resource Languages|Sign Language|Education|Agriculture|Energy Systems|Traffic Prediction|Epidemiology|"
+    "Astronomy|Particle Physics|Computational Biology"
 ).split("|")
+# Every template has at least ~600,000 fillings, so a million works rarely need a suffix.
 TITLE_TEMPLATES = (
     "{adj} {noun} for {domain}",
     "On the {noun} of {adj} {noun2}",
     "Towards {adj} {noun} in {domain}",
     "{noun} and {noun2}: {adj} Methods for {domain}",
     "{adj} {noun} with {adj2} {noun2}",
-    "A {adj} Approach to {domain}",
+    "A {adj} Approach to {noun} in {domain}",
     "Revisiting {adj} {noun} for {domain}",
     "When Do {adj} {noun} Help {domain}?",
-    "{adj} {noun} at Scale",
+    "{adj} {noun} for {domain} at Scale",
     "Learning {adj} {noun2} from {adj2} {noun}",
     "$k$-{adj} {noun} for {domain}",
 )
+# Some titles open with a made-up system name ("KAVIRO: Sparse Kernels for Robotics").
+ACRONYM_SHARE = 0.12
+ACRONYM_SYLLABLES = "BA BE BI BO DA DE DI DO FA FE GA GO KA KE KI KO LA LE LI LO MA ME MI MO NA NE NI NO PA PE PI PO " \
+    "RA RE RI RO SA SE SI SO TA TE TI TO VA VE VI VO ZA ZE ZO".split()
 TITLE_SUFFIXES = "Revisited|Reloaded|in Practice|Made Simple|Beyond Benchmarks|at Any Scale|Without Labels".split("|")
 ABSTRACT_WORDS = (
     "we propose a novel method that improves the state of the art on several benchmarks while reducing the "

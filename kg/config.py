@@ -84,6 +84,16 @@ def _positive(kind):
     return convert
 
 
+def _non_negative_int(key: str, value: object) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(key, value, "a non-negative int (0 turns it off)")
+    return number
+
+
 def _text(key: str, value: object) -> str:
     text = str(value).strip()
     if not text:
@@ -131,6 +141,9 @@ SETTINGS = (
     Setting("query_workers", "KG_QUERY_WORKERS", 2,
             "Query processes per web worker; a query past the time limit is killed with its process.",
             _positive(int)),
+    Setting("cache_bytes", "KG_CACHE_BYTES", 64 * 1024 * 1024,
+            "Memory per web worker for answers kept until the store changes (query results, pages); 0: off.",
+            _non_negative_int),
     Setting("page_size", "KG_PAGE_SIZE", 100,
             "Inbound links (a person's works, a venue's papers) per page of a resource description.",
             _positive(int)),
@@ -157,6 +170,7 @@ class Settings:
     max_result_bytes: int = 16 * 1024 * 1024
     max_query_bytes: int = 65536
     query_workers: int = 2
+    cache_bytes: int = 64 * 1024 * 1024
     page_size: int = 100
     title: str = "kg scholarly knowledge graph"
     license: str = "https://creativecommons.org/publicdomain/zero/1.0/"

@@ -29,6 +29,8 @@ class Store(Protocol):
 
     location: str
     base_uri: str
+    exact_state: bool
+    """Whether :meth:`state` is read afresh on every call (an answer cache keyed on it never lags)."""
 
     def exists(self) -> bool:
         """Whether anything was ever written to the store."""

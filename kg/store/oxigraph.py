@@ -24,6 +24,8 @@ from kg.store.terms import to_quad, to_rdflib
 class OxigraphStore:
     """A pyoxigraph store in a directory; readers see the latest published generation."""
 
+    exact_state = True  # state() reads the `current` link on every call
+
     def __init__(self, root: Path, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0):
         self.root = Path(root).absolute()  # Flask resolves relative paths against its package
         self.location = str(root)

@@ -92,6 +92,8 @@ class Snapshot:
 class RemoteStore:
     """The Store interface over HTTP (kg.store.base.Store)."""
 
+    exact_state = False  # state() is polled at most once per STATE_TTL
+
     def __init__(self, query_url: str, update_url: str | None, base_uri: str, timeout: float = 5.0,
                  artifacts_dir: Path = Path("data/artifacts"), data_url: str | None = None,
                  max_request_bytes: int = MAX_REQUEST_BYTES):

@@ -11,6 +11,7 @@ from flask_cors import CORS
 
 from kg.config import Settings
 from kg.store import Store, open_configured_store
+from kg.web.cache import StateCache
 from kg.web.errors import register_error_handlers
 
 SECURITY_HEADERS = {
@@ -34,7 +35,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app = Flask(__name__)
     app.config["KG_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
-    app.extensions["kg_store"] = store or open_configured_store(settings)
+    store = app.extensions["kg_store"] = store or open_configured_store(settings)
+    # a polled state could serve a worker's old answers for a second after another showed new ones
+    caching = settings.cache_bytes and store.exact_state
+    app.extensions["kg_cache"] = StateCache(settings.cache_bytes) if caching else None
     CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
          expose_headers=["ETag", "Last-Modified", "Link", "Location", "Vary", "Content-Length"])
     _register_blueprints(app)
@@ -62,6 +66,11 @@ def _add_security_headers(response):
 
 def get_store() -> Store:
     return current_app.extensions["kg_store"]
+
+
+def get_cache() -> StateCache | None:
+    """This worker's answers per store state (kg.web.cache), None when KG_CACHE_BYTES is 0."""
+    return current_app.extensions["kg_cache"]
 
 
 def get_settings() -> Settings:

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, redirect, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
-from werkzeug.exceptions import BadRequest, Gone, NotFound
+from werkzeug.exceptions import BadRequest, Gone, HTTPException, NotFound
 
 from kg.mapping.uris import SLUG_PATTERN
 from kg.vocab import FOAF, SCHEMA
-from kg.web import get_settings, get_store
+from kg.web import get_cache, get_settings, get_store
 from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
 from kg.web.describe import HYDRA, Description, Paging, describe, read_status
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
@@ -92,8 +92,45 @@ def read_target(space: str, work: str | None, name: str) -> Target:
 
 
 def serve(target: Target) -> Response:
-    """Answer for one resource: redirect, error, 304, or its description in the chosen format."""
-    store = get_store()
+    """Answer for one resource: redirect, error, 304, or its description in the chosen format.
+
+    A description rendered once is kept for the store state it was read from (kg.web.cache), so a
+    repeated request costs neither a query nor a rendering; redirects and errors are not kept.
+    """
+    store, cache = get_store(), get_cache()
+    state = store.state()
+    try:
+        page = read_page()
+        media = SUFFIX_MEDIA[target.suffix] if target.suffix else negotiate(target.offered)
+    except HTTPException as refused:  # 400 or 406, but a moved or unknown URI says so first
+        if (moved := check_status(store, target)) is not None:
+            return moved
+        raise refused
+    key = ("resource", target.requested, media, page)
+    cached = cache.get(state, key) if cache else None
+    if cached is None and (moved := check_status(store, target)) is not None:
+        return moved
+    etag, modified = _validators(state, media, page)
+    if _not_modified(etag, modified):
+        not_modified = Response(status=304)
+        del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
+        return _finish(not_modified, target, media, etag, modified)
+    if cached is None:
+        description = describe(store, target.uri, target.kind, page, get_settings().page_size)
+        paging = description.paging or Paging(1, 1, 1)
+        if page > paging.last:
+            raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")
+        cached = (render(description, target, media, page).encode("utf-8"), paging)
+        if cache:
+            cache.put(state, key, cached, len(cached[0]))
+    body, paging = cached
+    response = Response(body, content_type=_content_type(media))
+    _link_pages(response, target.requested, paging)
+    return _finish(response, target, media, etag, modified)
+
+
+def check_status(store, target: Target) -> Response | None:
+    """The redirect (301) of a replaced URI; raises Gone (410) or NotFound (404); None for a current one."""
     status = read_status(store, target.uri)
     if status.replaced_by is not None:
         suffix = f".{target.suffix}" if target.suffix else ""
@@ -102,20 +139,7 @@ def serve(target: Target) -> Response:
         raise Gone(f"{target.uri} was retired and has no replacement")
     if not status.exists:
         raise NotFound(f"nothing is known about {target.uri}")
-    page = read_page()
-    media = SUFFIX_MEDIA[target.suffix] if target.suffix else negotiate(target.offered)
-    etag, modified = _validators(media, page)
-    if _not_modified(etag, modified):
-        not_modified = Response(status=304)
-        del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
-        return _finish(not_modified, target, media, etag, modified)
-    description = describe(store, target.uri, target.kind, page, get_settings().page_size)
-    paging = description.paging or Paging(1, 1, 1)
-    if page > paging.last:
-        raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")
-    response = Response(render(description, target, media, page), content_type=_content_type(media))
-    _link_pages(response, target.requested, paging)
-    return _finish(response, target, media, etag, modified)
+    return None
 
 
 def read_page() -> int:
@@ -128,10 +152,9 @@ def read_page() -> int:
 
 # -- caching -------------------------------------------------------------------------------------
 
-def _validators(media: str, page: int) -> tuple[str, datetime | None]:
-    store = get_store()
-    seed = "\n".join([store.state(), request.path, media, str(page)])
-    modified = store.modified()
+def _validators(state: str, media: str, page: int) -> tuple[str, datetime | None]:
+    seed = "\n".join([state, request.path, media, str(page)])
+    modified = get_store().modified()
     return (hashlib.sha256(seed.encode()).hexdigest()[:32],
             datetime.fromtimestamp(int(modified), UTC) if modified is not None else None)
 

@@ -22,7 +22,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEnt
 
 from kg.store import list_queries
 from kg.vocab import DCTERMS, VOID
-from kg.web import get_settings, get_store
+from kg.web import get_cache, get_settings, get_store
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
 
 blueprint = Blueprint("sparql", __name__)
@@ -168,11 +168,18 @@ def answer_query(query: ProtocolQuery) -> Response:
     settings = get_settings()
     results_type = chosen["boolean"] if form == "ask" else chosen["solutions"]
     graph_type = chosen["graph"]
-    answer = get_store().run_query(  # its refusals are answered in kg.web.errors
-        query.text, max_bytes=settings.max_result_bytes,
-        results_format=SOLUTION_TYPES[results_type] if results_type else "json",
-        graph_format=GRAPH_TYPES[graph_type] if graph_type else "turtle",
-        default_graphs=query.default_graphs, named_graphs=query.named_graphs)
+    options = {"results_format": SOLUTION_TYPES[results_type] if results_type else "json",
+               "graph_format": GRAPH_TYPES[graph_type] if graph_type else "turtle"}
+    store, cache = get_store(), get_cache()
+    state = store.state() if cache else ""
+    key = ("sparql", query.text, tuple(query.default_graphs), tuple(query.named_graphs), *options.values())
+    answer = cache.get(state, key) if cache else None
+    if answer is None:
+        answer = store.run_query(  # its refusals are answered in kg.web.errors, and never cached
+            query.text, max_bytes=settings.max_result_bytes,
+            default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
+        if cache:
+            cache.put(state, key, answer, len(answer.body) + len(query.text))
     media_type = chosen[answer.kind]
     if media_type is None:
         raise NotAcceptable(f"the answer is a {answer.kind} result, and none of its formats is acceptable")
