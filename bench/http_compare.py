@@ -3,33 +3,41 @@
 For each size: ``python -m kg ingest`` into a store and ``python -m kg dump --format nquads``
 (both cached under bench/.cache/http/, keyed on the records and on kg's code, shapes,
 ontology and schema), then ``oxigraph load`` of that dump into a reference directory. kg is
-served by gunicorn exactly as ``make serve`` does; the reference by ``oxigraph serve
---union-default-graph``, because kg's default graph is the union of its named graphs while
-the dump holds only named graphs. Before any timing, the lookup and both aggregate queries
-must give the same rows on both servers.
+served by gunicorn exactly as ``make serve`` does, twice on the same store: "kg" with its
+default answer cache (kg/web/cache.py: a repeated identical query or page is answered from
+memory until the store changes) and "kg-nocache" with KG_CACHE_BYTES=0, which pays for every
+request (the cold cost). The reference is ``oxigraph serve --union-default-graph``, because
+kg's default graph is the union of its named graphs while the dump holds only named graphs.
+Before any timing, the lookup and both aggregate queries must give the same rows on all three
+servers, and so must the rotating lookup for a few of its authors.
 
-Workloads (wrk, one fixed request each, ``--runs`` repetitions of ``--http-duration`` seconds,
-in a rotating order; medians reported):
+Workloads (wrk, ``--runs`` repetitions of ``--http-duration`` seconds, or
+``--http-latency-duration`` with 1 connection, in a rotating order; medians reported); each
+kg workload runs on both kg servers, back to back with the reference run it is compared with:
 
 - ``lookup``: one author's works (the same SELECT as section 4), POSTed as
   application/sparql-query, JSON results, 8 connections; and ``lookup-1c`` with 1 connection;
+- ``lookup-many``: the same SELECT for up to MANY_AUTHORS different authors (those with the
+  most works, in a fixed shuffled order), the requests cycling through them
+  (bench/wrk_report.lua's ``request()``), 8 connections: no two consecutive requests repeat;
 - kg dereferencing the author and one of their papers as HTML and as Turtle, and again with
   ``If-None-Match`` (304), 8 connections; the reference answers ``DESCRIBE <uri>`` as Turtle;
 - ``venues`` and ``coauthors``: queries/count-works-per-venue.rq and list-coauthors.rq,
   1 connection (latency).
 
-CPU seconds per role (gunicorn workers, kg's query processes, oxigraph) are read from /proc
-around every run, and so is the CPU everything else on the machine used meanwhile (other tenants
-skew a shared machine; each kg run sits next to the reference run it is compared with).
-Start-up: seconds from Popen to the first 200 on ``/``, and to the first answered lookup.
-Finally bench/web_profile.py times the lookup's layers and profiles the dereferencing inside
-one process.
+Only one wrk runs at a time, so the servers not being measured are idle. CPU seconds per role
+(gunicorn workers, kg's query processes, oxigraph) are read from /proc around every run, and
+so is the CPU everything else on the machine used meanwhile (other tenants skew a shared
+machine). Start-up: seconds from Popen to the first 200 on ``/``, and to the first answered
+lookup (kg with its default settings). Finally bench/web_profile.py times the lookup's layers
+and profiles the dereferencing inside one process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import resource
 import time
 from contextlib import ExitStack
@@ -50,12 +58,20 @@ HTML = "text/html"
 AGGREGATES = {"venues": "count-works-per-venue.rq", "coauthors": "list-coauthors.rq"}
 CODE_DIRS = ("kg", "shapes", "ontology", "schema")
 WARM_UP_S = 1.0
+# The kg servers, by name: extra KG_* settings of each (the reference is "oxigraph").
+KG_SERVERS = {"kg": {}, "kg-nocache": {"KG_CACHE_BYTES": "0"}}
+REFERENCE = "oxigraph"
+MANY_AUTHORS = 1000  # lookup-many: this many authors with the most works (all, when there are fewer)
+MANY_CHECKED = 5  # of which this many, from the most to the fewest works, must give the same rows everywhere
+MANY_SEED = 5  # the order lookup-many cycles through its authors: shuffled with this seed
+SPARQL_WORKLOADS = ("lookup", "lookup-1c", "lookup-many", *AGGREGATES)
+PAGE_WORKLOADS = ("html", "turtle", "304")
 
 
 @dataclass(frozen=True)
 class Workload:
     name: str
-    server: str  # "kg" or "oxigraph"
+    server: str  # a name of KG_SERVERS, or REFERENCE
     request: Request
     connections: int
 
@@ -66,11 +82,19 @@ class Subjects:
     author_works: int
     paper: str
     etags: dict[str, str]  # kg path -> ETag of its HTML page
+    many: tuple[tuple[str, int], ...]  # lookup-many's (author, works), in the order the requests cycle through
+    authors: int  # how many authors the store has
+
+
+def workloads_per_run() -> int:
+    """wrk runs per round: each SPARQL workload on every server, each page workload on every kg plus a DESCRIBE."""
+    servers = len(KG_SERVERS) + 1
+    return len(SPARQL_WORKLOADS) * servers + 2 * (len(PAGE_WORKLOADS) * len(KG_SERVERS) + 1)
 
 
 def http_steps(runs: int) -> int:
     """Progress-bar steps of one size: every wrk run, plus start-up and the profile."""
-    return runs * 16 + 2
+    return runs * workloads_per_run() + 2
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -140,10 +164,19 @@ def path_of(iri: str) -> str:
 
 
 def pick_subjects(kg: Server, reference: Server) -> Subjects:
-    """The author with the most works (ties by IRI), and that author's first work by IRI."""
-    top = json.loads(select_rows(reference, f"SELECT ?a (COUNT(DISTINCT ?w) AS ?n) WHERE {{ ?w <{SCHEMA}author> ?a }}"
-                                            " GROUP BY ?a ORDER BY DESC(?n) ?a LIMIT 1")[0])
-    author, works = top["a"]["value"], int(top["n"]["value"])
+    """The author with the most works (ties by IRI), that author's first work by IRI, and lookup-many's authors.
+
+    lookup-many takes the MANY_AUTHORS authors with the most works (one SELECT to the reference),
+    shuffled with MANY_SEED so that long and short answers alternate from the first request on.
+    """
+    ranked = [json.loads(row) for row in select_rows(
+        reference, f"SELECT ?a (COUNT(DISTINCT ?w) AS ?n) WHERE {{ ?w <{SCHEMA}author> ?a }} GROUP BY ?a")]
+    ranked.sort(key=lambda row: (-int(row["n"]["value"]), row["a"]["value"]))
+    if not ranked:
+        raise BenchError("the reference has no schema:author triples; nothing to look up")
+    many = [(row["a"]["value"], int(row["n"]["value"])) for row in ranked[:MANY_AUTHORS]]
+    author, works = many[0]
+    random.Random(MANY_SEED).shuffle(many)
     first = json.loads(select_rows(reference, f"SELECT ?w WHERE {{ ?w <{SCHEMA}author> <{author}> ; "
                                               f"<{SCHEMA}workExample> ?v }} ORDER BY ?w LIMIT 1")[0])
     paper = first["w"]["value"]
@@ -153,24 +186,51 @@ def pick_subjects(kg: Server, reference: Server) -> Subjects:
         if reply.status != 200 or "etag" not in reply.headers:
             raise BenchError(f"kg answered {reply.status} (ETag {reply.headers.get('etag')}) for {iri}")
         etags[path_of(iri)] = reply.headers["etag"]
-    return Subjects(author, works, paper, etags)
+    return Subjects(author, works, paper, etags, tuple(many), len(ranked))
 
 
-def verify(kg: Server, reference: Server, subjects: Subjects) -> dict:
-    """Same rows for the lookup and the aggregates on both servers; sizes of the dereferenced answers.
+def many_checked(subjects: Subjects) -> list[tuple[str, int]]:
+    """MANY_CHECKED of lookup-many's authors, evenly spaced from the most works to the fewest."""
+    ranked = sorted(subjects.many, key=lambda item: (-item[1], item[0]))
+    picks = sorted({round(i * (len(ranked) - 1) / max(MANY_CHECKED - 1, 1)) for i in range(MANY_CHECKED)})
+    return [ranked[i] for i in picks]
+
+
+def same_rows(kgs: list[Server], reference: Server, name: str, query: str) -> dict:
+    """Rows of ``query`` on every kg server against the reference's.
+
+    Raises:
+        BenchError: a kg server returns a different number of rows than the reference.
+    """
+    theirs = select_rows(reference, query)
+    identical = {}
+    for kg in kgs:
+        ours = select_rows(kg, query)
+        if len(ours) != len(theirs):
+            raise BenchError(f"{name}: {kg.name} returns {len(ours)} rows, oxigraph serve {len(theirs)}; "
+                             "not comparable")
+        identical[kg.name] = ours == theirs
+    return {"rows": len(theirs), "identical_rows": all(identical.values()), "identical_by_server": identical}
+
+
+def verify(kgs: list[Server], reference: Server, subjects: Subjects) -> dict:
+    """Same rows for the lookups and the aggregates on every server; sizes of the dereferenced answers.
 
     Raises:
         BenchError: a row count differs, or a request that is timed below does not answer as expected.
     """
     checks = {}
-    queries = {"lookup": lookup_query(subjects)} | {name: aggregate_query(name) for name in AGGREGATES}
+    queries = {"lookup": lookup_query(subjects.author)} | {name: aggregate_query(name) for name in AGGREGATES}
     for name, query in queries.items():
-        ours, theirs = select_rows(kg, query), select_rows(reference, query)
-        if len(ours) != len(theirs):
-            raise BenchError(f"{name}: kg returns {len(ours)} rows, oxigraph serve {len(theirs)}; not comparable")
-        checks[name] = {"rows": len(ours), "identical_rows": ours == theirs}
-    for workload in workloads(kg, reference, subjects):
-        reply = send(kg if workload.server == "kg" else reference, workload.request)
+        checks[name] = same_rows(kgs, reference, name, query)
+    checked = [same_rows(kgs, reference, f"lookup-many, {author}", lookup_query(author)) | {"author": author,
+                                                                                            "works": works}
+               for author, works in many_checked(subjects)]
+    checks["lookup-many"] = {"authors": len(subjects.many), "checked": checked,
+                             "identical_rows": all(check["identical_rows"] for check in checked)}
+    servers = {server.name: server for server in [*kgs, reference]}
+    for workload in workloads(kgs, reference, subjects):
+        reply = send(servers[workload.server], workload.request.first())
         expected = 304 if workload.request.headers.get("If-None-Match") else 200
         if reply.status != expected:
             raise BenchError(f"{workload.server} {workload.name}: status {reply.status}, expected {expected}")
@@ -189,36 +249,49 @@ def count_triples(reply) -> int:
     return len(Graph().parse(data=reply.body.decode("utf-8"), format="turtle"))
 
 
-def lookup_query(subjects: Subjects) -> str:
-    return LOOKUP.format(author=subjects.author)
+def lookup_query(author: str) -> str:
+    return LOOKUP.format(author=author)
 
 
 def aggregate_query(name: str) -> str:
     return (ROOT / "queries" / AGGREGATES[name]).read_text(encoding="utf-8")
 
 
-def workload_groups(kg: Server, reference: Server, subjects: Subjects) -> list[list[Workload]]:
-    """The workloads, grouped so that each kg request runs next to the reference request it is compared with."""
+def rotating_lookup(server: Server, subjects: Subjects) -> Request:
+    """lookup-many: the lookup SELECT once per author of ``subjects.many``, cycled through by wrk."""
+    bodies = tuple(lookup_query(author).encode("utf-8") for author, _works in subjects.many)
+    return Request(server.sparql_path, "POST", {"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS},
+                   bodies=bodies)
+
+
+def workload_groups(kgs: list[Server], reference: Server, subjects: Subjects) -> list[list[Workload]]:
+    """The workloads, grouped so that each kg request runs next to the reference request it is compared with.
+
+    A SPARQL group is the request on every kg server and on the reference; a page group is kg's
+    three requests on the first kg server, the reference's DESCRIBE, then the same three on the
+    next kg server, so that the DESCRIBE sits between the runs it is compared with.
+    """
     author, paper = path_of(subjects.author), path_of(subjects.paper)
+    servers = [*kgs, reference]
     groups = []
     for name, connections in (("lookup", 8), ("lookup-1c", 1)):
-        groups.append([Workload(name, server.name, sparql(server, lookup_query(subjects)), connections)
-                       for server in (kg, reference)])
+        groups.append([Workload(name, server.name, sparql(server, lookup_query(subjects.author)), connections)
+                       for server in servers])
+    groups.append([Workload("lookup-many", server.name, rotating_lookup(server, subjects), 8) for server in servers])
     for name in AGGREGATES:
-        groups.append([Workload(name, server.name, sparql(server, aggregate_query(name)), 1)
-                       for server in (kg, reference)])
+        groups.append([Workload(name, server.name, sparql(server, aggregate_query(name)), 1) for server in servers])
     for label, path, iri in (("author", author, subjects.author), ("paper", paper, subjects.paper)):
         conditional = {"Accept": HTML, "If-None-Match": subjects.etags[path]}
-        groups.append([Workload(f"{label}-html", "kg", Request(path, headers={"Accept": HTML}), 8),
-                       Workload(f"{label}-turtle", "kg", Request(path, headers={"Accept": TURTLE}), 8),
-                       Workload(f"{label}-304", "kg", Request(path, headers=conditional), 8),
-                       Workload(f"describe-{label}", reference.name,
-                                sparql(reference, f"DESCRIBE <{iri}>", TURTLE), 8)])
+        pages = {"html": {"Accept": HTML}, "turtle": {"Accept": TURTLE}, "304": conditional}
+        per_kg = [[Workload(f"{label}-{kind}", kg.name, Request(path, headers=pages[kind]), 8)
+                   for kind in PAGE_WORKLOADS] for kg in kgs]
+        describe = Workload(f"describe-{label}", reference.name, sparql(reference, f"DESCRIBE <{iri}>", TURTLE), 8)
+        groups.append([*per_kg[0], describe, *(item for items in per_kg[1:] for item in items)])
     return groups
 
 
-def workloads(kg: Server, reference: Server, subjects: Subjects) -> list[Workload]:
-    return [item for group in workload_groups(kg, reference, subjects) for item in group]
+def workloads(kgs: list[Server], reference: Server, subjects: Subjects) -> list[Workload]:
+    return [item for group in workload_groups(kgs, reference, subjects) for item in group]
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -271,7 +344,7 @@ def measure_startups(data: dict, subjects: Subjects, runs: int) -> list[dict]:
             server = (start_kg(Path(data["store"]), BASE_URI, logs / "kg.log") if name == "kg"
                       else start_oxigraph(Path(data["reference"]), logs / "oxigraph.log"))
             try:
-                reply = send(server, sparql(server, lookup_query(subjects)))
+                reply = send(server, sparql(server, lookup_query(subjects.author)))
                 first_query = time.perf_counter() - server.started
             finally:
                 stop(server)
@@ -294,15 +367,17 @@ def measure_http(size: int, records: Path, args, bar) -> dict:
     data = ensure_data(size, records)
     logs = HTTP_CACHE / "logs"
     with ExitStack() as stack:
-        kg = start_kg(Path(data["store"]), BASE_URI, logs / "kg.log")
-        stack.callback(stop, kg)
+        kgs = []
+        for name, extra_env in KG_SERVERS.items():
+            kgs.append(start_kg(Path(data["store"]), BASE_URI, logs / f"{name}.log", extra_env, name))
+            stack.callback(stop, kgs[-1])
         reference = start_oxigraph(Path(data["reference"]), logs / "oxigraph.log")
         stack.callback(stop, reference)
-        config = {"kg": kg.config, "oxigraph": reference.config}
-        subjects = pick_subjects(kg, reference)
-        checks = verify(kg, reference, subjects)
-        groups = workload_groups(kg, reference, subjects)
-        runs = measure_workloads({"kg": kg, "oxigraph": reference}, groups, args, bar)
+        config = {server.name: server.config for server in [*kgs, reference]}
+        subjects = pick_subjects(kgs[0], reference)
+        checks = verify(kgs, reference, subjects)
+        groups = workload_groups(kgs, reference, subjects)
+        runs = measure_workloads({server.name: server for server in [*kgs, reference]}, groups, args, bar)
     startups = measure_startups(data, subjects, args.runs)
     bar.update(1)
     profile = run_profile(data, subjects)
@@ -310,4 +385,13 @@ def measure_http(size: int, records: Path, args, bar) -> dict:
     return {"size": size, "data": data, "config": config, "wrk": wrk_version(),
             "duration_s": args.http_duration, "latency_duration_s": args.http_latency_duration,
             "author": subjects.author, "author_works": subjects.author_works, "paper": subjects.paper,
-            "checks": checks, "runs": runs, "startups": startups, "profile": profile}
+            "lookup_many": many_summary(subjects), "checks": checks, "runs": runs, "startups": startups,
+            "profile": profile}
+
+
+def many_summary(subjects: Subjects) -> dict:
+    """lookup-many's authors: how many, of how many in the store, and their works."""
+    works = sorted(count for _author, count in subjects.many)
+    return {"authors": len(works), "store_authors": subjects.authors, "limit": MANY_AUTHORS, "seed": MANY_SEED,
+            "works_min": works[0], "works_median": works[len(works) // 2], "works_max": works[-1],
+            "works_total": sum(works), "first": [author for author, _count in subjects.many[:3]]}

@@ -1,15 +1,23 @@
 """Render the HTTP stage (bench/http_compare.py) as BENCHMARKS.md's section 6: kg vs ``oxigraph serve``.
 
 Every number comes from ``results["http"]`` in bench/.cache/results.json; the goals are issue 5's.
+Each comparison shows kg twice against the same reference run: "kg (cache)", the server as
+deployed (its answer cache on), and "kg (no cache)", the same server with KG_CACHE_BYTES=0 (the
+cold cost), each with its own ratio and verdict. Results from before the second kg server
+existed render with "n/a" in its columns.
 """
 
 from __future__ import annotations
 
 from report import med, secs, table
 
+# The kg servers of bench/http_compare.py, with their labels; the reference is "oxigraph".
+VARIANTS = (("kg", "cache"), ("kg-nocache", "no cache"))
+REFERENCE = "oxigraph"
 # (label, kg workload, reference workload, goal on kg/reference req/s)
 THROUGHPUT = (
     ("lookup: SELECT one author's works", "lookup", "lookup", 0.8),
+    ("lookup-many: the same SELECT, {authors} authors in turn", "lookup-many", "lookup-many", 0.8),
     ("author page, HTML", "author-html", "describe-author", 1.0),
     ("author page, Turtle", "author-turtle", "describe-author", 1.0),
     ("author page, If-None-Match → 304", "author-304", "describe-author", 1.0),
@@ -26,6 +34,7 @@ LATENCY = (
 LOOKUP_P50_GOAL_S = 0.005
 CPU_ROWS = (  # (label, kg workload, reference workload)
     ("lookup, 8 clients", "lookup", "lookup"),
+    ("lookup-many, 8 clients", "lookup-many", "lookup-many"),
     ("lookup, 1 client", "lookup-1c", "lookup-1c"),
     ("author page HTML, 8 clients", "author-html", "describe-author"),
     ("author page Turtle, 8 clients", "author-turtle", "describe-author"),
@@ -89,11 +98,28 @@ def summarise(size: dict, server: str, workload: str) -> dict | None:
             "rps_range": (min(r["requests_per_s"] for r in runs), max(r["requests_per_s"] for r in runs))}
 
 
-def paired_ratio(size: dict, ours: str, theirs: str, key: str) -> float | None:
-    """Median over the rounds of kg's value ÷ the reference's in the same round (they ran back to back)."""
-    kg = {r["run"]: r for r in size["runs"] if r["server"] == "kg" and r["workload"] == ours}
-    ref = {r["run"]: r for r in size["runs"] if r["server"] == "oxigraph" and r["workload"] == theirs}
+def paired_ratio(size: dict, ours: str, theirs: str, key: str, server: str = "kg") -> float | None:
+    """Median over the rounds of kg's value ÷ the reference's in the same round (they ran in one group)."""
+    kg = {r["run"]: r for r in size["runs"] if r["server"] == server and r["workload"] == ours}
+    ref = {r["run"]: r for r in size["runs"] if r["server"] == REFERENCE and r["workload"] == theirs}
     return med(kg[run][key] / ref[run][key] for run in kg if run in ref and kg[run][key] and ref[run][key])
+
+
+def p50_p99(found: dict | None) -> str:
+    return "n/a" if found is None else f"{ms(found['p50'])} / {ms(found['p99'])}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def times(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"**{value:.{digits}f}×**"
+
+
+def both(verdicts: dict[str, str]) -> str:
+    """One verdict per kg variant, in one cell: "cache **met**, …; no cache **missed**, …"."""
+    return "; ".join(f"{label} {verdicts[label]}" for label in verdicts)
 
 
 def load_line(size: dict) -> str:
@@ -108,38 +134,48 @@ def load_line(size: dict) -> str:
 
 def throughput_rows(size: dict) -> list[list[str]]:
     rows = []
+    authors = size.get("lookup_many", {}).get("authors", "n")
     for label, ours, theirs, goal in THROUGHPUT:
-        kg, ref = summarise(size, "kg", ours), summarise(size, "oxigraph", theirs)
-        if kg is None or ref is None:
+        ref = summarise(size, REFERENCE, theirs)
+        variants = {name: summarise(size, name, ours) for name, _label in VARIANTS}
+        if ref is None or variants["kg"] is None:
             continue
-        value = paired_ratio(size, ours, theirs, "requests_per_s")
-        verdict = f"≥ {goal:g}×: {at_least(value, goal)}"
-        if ours == "lookup":
-            verdict += (f"; p50 ≤ 5 ms: {at_most(kg['p50'], LOOKUP_P50_GOAL_S)} (the reference's p50 under "
-                        f"the same load: {ms(ref['p50'])})")
+        cells, rps, p50 = [], {}, {}
+        for name, variant in VARIANTS:
+            kg = variants[name]
+            few = f" (n={kg['requests']})" if kg and kg["requests"] < 100 else ""
+            rps[variant] = paired_ratio(size, ours, theirs, "requests_per_s", name) if kg else None
+            p50[variant] = kg["p50"] if kg else None
+            cells += [rate(kg["rps"]) if kg else "n/a", p50_p99(kg) + few, times(rps[variant], 3)]
+        verdict = f"≥ {goal:g}×: " + both({variant: at_least(value, goal) for variant, value in rps.items()})
+        if ours.startswith("lookup"):
+            verdict += (". p50 ≤ 5 ms: " + both({variant: at_most(value, LOOKUP_P50_GOAL_S)
+                                                  for variant, value in p50.items()})
+                        + f" (the reference's p50 under the same load: {ms(ref['p50'])})")
         reference = "same SELECT" if ours == theirs else f"`DESCRIBE` ({theirs.split('-')[1]}), Turtle"
-        errors = kg["errors"] + ref["errors"]
-        few = f" (n={kg['requests']})" if kg["requests"] < 100 else ""
-        rows.append([f"{size['size']:,}", label, rate(kg["rps"]), ms(kg["p50"]), ms(kg["p99"]) + few, reference,
-                     rate(ref["rps"]), ms(ref["p50"]), ms(ref["p99"]), f"{kib(kg['bytes'])} / {kib(ref['bytes'])}",
-                     f"**{value:.3f}×**" if value is not None else "n/a", verdict + (f" ({errors} errors)" if errors
-                                                                                   else "")])
+        errors = ref["errors"] + sum(kg["errors"] for kg in variants.values() if kg)
+        rows.append([f"{size['size']:,}", label.format(authors=authors), reference, rate(ref["rps"]), p50_p99(ref),
+                     *cells, f"{kib(variants['kg']['bytes'])} / {kib(ref['bytes'])}",
+                     verdict + (f" ({errors} errors)" if errors else "")])
     return rows
 
 
 def latency_rows(size: dict) -> list[list[str]]:
     rows = []
     for label, workload, goal in LATENCY:
-        kg, ref = summarise(size, "kg", workload), summarise(size, "oxigraph", workload)
-        if kg is None or ref is None:
+        ref = summarise(size, REFERENCE, workload)
+        variants = {name: summarise(size, name, workload) for name, _label in VARIANTS}
+        if ref is None or variants["kg"] is None:
             continue
-        value = paired_ratio(size, workload, workload, "p50_s")
-        verdict = f"≤ {goal:g}×: {at_most(value, goal)}" if goal else "(no goal)"
-        errors = kg["errors"] + ref["errors"]
+        cells, ratios = [], {}
+        for name, variant in VARIANTS:
+            ratios[variant] = paired_ratio(size, workload, workload, "p50_s", name) if variants[name] else None
+            cells += [p50_p99(variants[name]), times(ratios[variant], 2)]
+        verdict = (f"≤ {goal:g}×: " + both({variant: at_most(value, goal) for variant, value in ratios.items()})
+                   if goal else "(no goal)")
+        errors = ref["errors"] + sum(kg["errors"] for kg in variants.values() if kg)
         rows.append([f"{size['size']:,}", label, f"{size['checks'][workload.removesuffix('-1c')]['rows']:,}",
-                     ms(kg["p50"]), ms(kg["p99"]), rate(kg["rps"]), ms(ref["p50"]), ms(ref["p99"]), rate(ref["rps"]),
-                     f"**{value:.2f}×**" if value is not None else "n/a",
-                     verdict + (f" ({errors} errors)" if errors else "")])
+                     p50_p99(ref), rate(ref["rps"]), *cells, verdict + (f" ({errors} errors)" if errors else "")])
     return rows
 
 
@@ -155,24 +191,36 @@ def startup_rows(size: dict) -> list[list[str]]:
 def cpu_rows(size: dict) -> list[list[str]]:
     rows = []
     for label, workload, reference in CPU_ROWS:
-        kg, ref = summarise(size, "kg", workload), summarise(size, "oxigraph", reference)
-        if kg is None or ref is None:
+        ref = summarise(size, REFERENCE, reference)
+        if ref is None or summarise(size, "kg", workload) is None:
             continue
-        web, query = kg["cpu_per_request"].get("web", 0.0), kg["cpu_per_request"].get("query", 0.0)
         theirs = ref["cpu_per_request"].get("server")
-        rows.append([f"{size['size']:,}", label, ms(web), ms(query), ms(web + query), ms(theirs),
-                     f"{(web + query) / theirs:,.1f}×" if theirs else "n/a"])
+        cells, ratios = [], []
+        for name, _variant in VARIANTS:
+            kg = summarise(size, name, workload)
+            if kg is None:
+                cells += ["n/a", "n/a", "n/a"]
+                ratios.append("n/a")
+                continue
+            web, query = kg["cpu_per_request"].get("web", 0.0), kg["cpu_per_request"].get("query", 0.0)
+            cells += [ms(web), ms(query), ms(web + query)]
+            ratios.append(short_ratio((web + query) / theirs) if theirs else "n/a")
+        rows.append([f"{size['size']:,}", label, *cells, ms(theirs), *ratios])
     return rows
 
 
 def layer_rows(size: dict) -> list[list[str]]:
     layers = size["profile"]["lookup_layers"]
-    kg_http = summarise(size, "kg", "lookup-1c")
-    ref_http = summarise(size, "oxigraph", "lookup-1c")
+    # the layers above are the uncached path, so gunicorn's share is taken from kg without its cache
+    cold = summarise(size, "kg-nocache", "lookup-1c")
+    server = "kg (no cache)" if cold else "kg"
+    kg_http = cold or summarise(size, "kg", "lookup-1c")
+    ref_http = summarise(size, REFERENCE, "lookup-1c")
     steps = [("pyoxigraph: query + JSON serialisation (`kg.store.runner.execute`, in-process)", layers["engine_s"]),
              ("+ kg's query process: pickle + pipe round trip (`OxigraphStore.run_query`)", layers["runner_s"]),
              ("+ Flask: routing, SERVICE check, negotiation, response (`test_client().post`)", layers["app_s"]),
-             ("+ gunicorn, HTTP parsing, loopback (wrk, 1 connection, p50)", kg_http["p50"] if kg_http else None)]
+             (f"+ gunicorn, HTTP parsing, loopback ({server}, wrk, 1 connection, p50)",
+              kg_http["p50"] if kg_http else None)]
     rows, previous = [], 0.0
     for label, value in steps:
         if value is None:
@@ -185,6 +233,10 @@ def layer_rows(size: dict) -> list[list[str]]:
         previous = value or previous
     rows.append([f"{size['size']:,}", "oxigraph serve, same query (wrk, 1 connection, p50)",
                  ms(ref_http["p50"] if ref_http else None), ""])
+    if cold:
+        hot = summarise(size, "kg", "lookup-1c")
+        rows.append([f"{size['size']:,}", "kg (cache), same query answered from memory (wrk, 1 connection, p50)",
+                     ms(hot["p50"] if hot else None), ""])
     return rows
 
 
@@ -219,6 +271,19 @@ def verification_lines(size: dict) -> list[str]:
     same = ", ".join(f"{name} {checks[name]['rows']:,} rows "
                      + ("(identical)" if checks[name]["identical_rows"] else "(same count, different rows)")
                      for name in ("lookup", "venues", "coauthors"))
+    servers = ("all three servers (kg, kg without its cache, the reference)"
+               if any(r["server"] == "kg-nocache" for r in size["runs"]) else "both servers")
+    many = checks.get("lookup-many")
+    if many:
+        info = size["lookup_many"]
+        which = (f"all {info['authors']:,} authors" if info["authors"] == info["store_authors"]
+                 else f"the {info['authors']:,} with the most works of {info['store_authors']:,} authors")
+        checked = ", ".join(f"{plural(c['works'], 'work')} → {plural(c['rows'], 'row')}" for c in many["checked"])
+        same += (f"; lookup-many cycles through {which} ({info['works_min']}–{info['works_max']} works each, median "
+                 f"{info['works_median']}, in an order shuffled with seed {info['seed']}), and {len(many['checked'])} "
+                 f"of them, from the most works to the fewest, gave "
+                 + ("identical rows" if many["identical_rows"] else "the same row counts (not all rows identical)")
+                 + f" ({checked})")
     answers = checks["answers"]
     triples = "; ".join(f"{label} {answers[key]['triples']:,} triples"
                         for label, key in (("kg author Turtle", "kg author-turtle"),
@@ -229,7 +294,7 @@ def verification_lines(size: dict) -> list[str]:
     return [f"- {size['size']:,} papers: `{data['records']}` → kg store (ingest {secs(data['ingest_s'])}) → "
             f"`kg dump --format nquads` ({data['dump_lines']:,} quads, {data['dump_bytes'] / 1e6:.1f} MB) → "
             f"`oxigraph load` ({secs(data['oxigraph_load_s'])}). Author `{size['author']}` "
-            f"({size['author_works']} works), paper `{size['paper']}`. Same answers from both servers: {same}. "
+            f"({size['author_works']} works), paper `{size['paper']}`. Same answers from {servers}: {same}. "
             f"Sizes of the dereferenced answers: {triples}."]
 
 
@@ -240,24 +305,39 @@ def http_section(results: dict) -> list[str]:
     sizes = http["sizes"]
     first = sizes[0]
     config = first["config"]
+    kg = config["kg"]
+    cold = config.get("kg-nocache")
+    cache = f"KG_CACHE_BYTES={kg['KG_CACHE_BYTES']}, " if "KG_CACHE_BYTES" in kg else ""
     lines = ["## 6. HTTP: kg vs oxigraph serve", "",
              f"From `{http['command']}` (finished {http['finished_at']}, {http['elapsed_s'] / 60:.0f} min; "
              f"kg at `{http['machine']['kg_commit']}`, oxigraph {http['machine']['libraries'].get('oxigraph')}). "
-             f"kg runs as `make serve` runs it: `{config['kg']['command']}` with KG_WEB_WORKERS="
-             f"{config['kg']['KG_WEB_WORKERS']}, KG_WEB_THREADS={config['kg']['KG_WEB_THREADS']}, KG_QUERY_WORKERS="
-             f"{config['kg']['KG_QUERY_WORKERS']}, KG_BASE_URI={config['kg']['KG_BASE_URI']}, bound to a free port "
-             "on 127.0.0.1 (the store's URIs keep the default base; requests name resources by path). The "
-             "reference is `oxigraph serve --location DIR --bind 127.0.0.1:PORT --union-default-graph` on the "
-             "N-Quads kg dumped: kg's default graph is the union of its named graphs, and the dump holds only "
+             f"kg runs as `make serve` runs it: `{kg['command']}` with KG_WEB_WORKERS={kg['KG_WEB_WORKERS']}, "
+             f"KG_WEB_THREADS={kg['KG_WEB_THREADS']}, KG_QUERY_WORKERS={kg['KG_QUERY_WORKERS']}, "
+             f"{cache}KG_BASE_URI={kg['KG_BASE_URI']}, bound to a free port on 127.0.0.1 (the "
+             "store's URIs keep the default base; requests name resources by path)"
+             + (f"; a second gunicorn, identical but for KG_CACHE_BYTES={cold['KG_CACHE_BYTES']}, serves the same "
+                "store on another port" if cold else "")
+             + ". The reference is `oxigraph serve --location DIR --bind 127.0.0.1:PORT --union-default-graph` on "
+             "the N-Quads kg dumped: kg's default graph is the union of its named graphs, and the dump holds only "
              "named graphs, so the reference answers the same query over the same union.",
-             "",
-             f"Load: `{first['wrk']}`, one thread, keep-alive connections in a closed loop; each workload ran "
-             f"{http['runs']}× {first['duration_s']:g} s (8 connections) or {first['latency_duration_s']:g} s "
-             "(1 connection), in a rotating order after a 1 s warm-up; cells are medians over the runs. SPARQL "
-             "requests are `POST` with `Content-Type: application/sparql-query`, `Accept: "
-             "application/sparql-results+json` (DESCRIBE: `text/turtle`). Client, both servers and the machine's "
-             f"other tenants share {http['machine']['nproc']} cores: the ratios are the result, not the absolute "
-             "req/s.", ""]
+             ""]
+    if cold:
+        lines += ["**kg (cache)** is kg as deployed: each web worker keeps the answers to SPARQL queries and the "
+                  "rendered pages in memory until the store changes (kg/web/cache.py, KG_CACHE_BYTES per worker), "
+                  "so after the warm-up nearly every request below is answered from memory, lookup-many's too once "
+                  "its authors have come round (their answers fit); **kg (no cache)** is the same server with "
+                  "KG_CACHE_BYTES=0, the cold cost every request pays the first time after a change.", ""]
+    lines += [f"Load: `{first['wrk']}`, one thread, keep-alive connections in a closed loop; each workload ran "
+              f"{http['runs']}× {first['duration_s']:g} s (8 connections) or {first['latency_duration_s']:g} s "
+              "(1 connection), in a rotating order after a 1 s warm-up, every kg workload on each kg server back "
+              "to back with the reference run it is compared with (one wrk at a time: the other servers are "
+              "idle); cells are medians over the runs. SPARQL requests are `POST` with `Content-Type: "
+              "application/sparql-query`, `Accept: application/sparql-results+json` (DESCRIBE: `text/turtle`)"
+              + ("; lookup-many sends the lookup for a different author with every request, cycling through its "
+                 "authors in one fixed order (bench/wrk_report.lua), the same sequence to every server"
+                 if "lookup_many" in first else "")
+              + f". Client, servers and the machine's other tenants share {http['machine']['nproc']} cores: the "
+              "ratios are the result, not the absolute req/s.", ""]
     lines += ["Data and checks, before any timing:", ""]
     for size in sizes:
         lines += verification_lines(size)
@@ -266,21 +346,23 @@ def http_section(results: dict) -> list[str]:
     lines += [line for line in (load_line(size) for size in sizes) if line]
     lines += ["", "### Throughput, 8 concurrent clients", "",
               "Ratio = kg req/s ÷ reference req/s, the median over the rounds of the ratio within a round (a kg "
-              "workload and its reference ran back to back). kg's pages are compared with the reference's cheapest "
-              "equivalent, `DESCRIBE <uri>`, which returns only the resource's own triples (smaller: see "
-              "the size column), while kg builds a bounded description with its neighbours, names and sources.",
-              ""]
-    lines += table(["papers", "request to kg", "kg req/s", "kg p50", "kg p99", "reference request", "ref req/s",
-                    "ref p50", "ref p99", "answer size kg / ref", "kg / ref", "goal: verdict"],
+              "workload and its reference ran in one group, back to back), for each kg server. kg's pages are "
+              "compared with the reference's cheapest equivalent, `DESCRIBE <uri>`, which returns only the "
+              "resource's own triples (smaller: see the size column), while kg builds a bounded description with "
+              "its neighbours, names and sources. Latencies are p50 / p99.", ""]
+    lines += table(["papers", "request to kg", "reference request", "ref req/s", "ref p50 / p99",
+                    "kg (cache) req/s", "kg (cache) p50 / p99", "kg (cache) / ref", "kg (no cache) req/s",
+                    "kg (no cache) p50 / p99", "kg (no cache) / ref", "answer size kg / ref", "goal: verdict"],
                    [row for size in sizes for row in throughput_rows(size)])
     lines += ["### Latency, one client", "",
-              "Ratio = kg p50 ÷ reference p50 (lower is better), paired by round as above. The same query text "
-              "goes to both.", ""]
-    lines += table(["papers", "query", "rows", "kg p50", "kg p99", "kg req/s", "ref p50", "ref p99", "ref req/s",
-                    "kg / ref p50", "goal: verdict"], [row for size in sizes for row in latency_rows(size)])
+              "Ratio = kg p50 ÷ reference p50 (lower is better), paired by round as above, for each kg server. "
+              "The same query text goes to all; latencies are p50 / p99.", ""]
+    lines += table(["papers", "query", "rows", "ref p50 / p99", "ref req/s", "kg (cache) p50 / p99",
+                    "kg (cache) / ref p50", "kg (no cache) p50 / p99", "kg (no cache) / ref p50", "goal: verdict"],
+                   [row for size in sizes for row in latency_rows(size)])
     lines += ["### Server start", "",
               "Seconds from starting the process to the first 200 on `GET /`, and to the first answered lookup "
-              "(kg starts its query processes on the first query).", ""]
+              "(kg starts its query processes on the first query; kg with its default settings).", ""]
     lines += table(["papers", "server", "starts", "to first 200", "to first lookup answered"],
                    [row for size in sizes for row in startup_rows(size)])
     lines += profile_lines(sizes)
@@ -292,10 +374,11 @@ def profile_lines(sizes: list[dict]) -> list[str]:
     lines = ["### Where kg's time goes", "",
              "CPU per request during the timed runs, from /proc (user + system) of every process of each "
              "server: gunicorn's workers (Python: Flask, negotiation, rdflib, Jinja), kg's query processes "
-             "(pyoxigraph, SPARQL endpoint only), and oxigraph serve's one process. Pages are compared with the "
-             "DESCRIBE of the same resource.", ""]
-    lines += table(["papers", "request", "kg web workers", "kg query processes", "kg total", "oxigraph serve",
-                    "kg / ref CPU"],
+             "(pyoxigraph, SPARQL endpoint only), and oxigraph serve's one process; web / query / total for each "
+             "kg server. Pages are compared with the DESCRIBE of the same resource.", ""]
+    lines += table(["papers", "request", "kg (cache) web", "kg (cache) query", "kg (cache) total", "kg (no cache) web",
+                    "kg (no cache) query", "kg (no cache) total", "oxigraph serve", "kg (cache) / ref CPU",
+                    "kg (no cache) / ref CPU"],
                    [row for size in sizes for row in cpu_rows(size)])
     lines += ["The lookup, peeled layer by layer (bench/web_profile.py, one process, no server running: the "
               "fastest of up to 100 sequential calls per layer, the layers taken in turn, so that the subtraction "
@@ -320,8 +403,22 @@ def meaning_lines(sizes: list[dict]) -> list[str]:
     return ["### What this means", "", *text, ""] if text else []
 
 
-def ratio_of(size: dict, ours: str, theirs: str, key: str) -> float | None:
-    return paired_ratio(size, ours, theirs, {"rps": "requests_per_s", "p50": "p50_s"}[key])
+def ratio_of(size: dict, ours: str, theirs: str, key: str, server: str = "kg") -> float | None:
+    return paired_ratio(size, ours, theirs, {"rps": "requests_per_s", "p50": "p50_s"}[key], server)
+
+
+def ratios(size: dict, ours: str, theirs: str, key: str) -> str:
+    """kg's ratio to the reference with its cache, and without it when that server ran: "0.93× / 0.041×"."""
+    values = [ratio_of(size, ours, theirs, key, name) for name, _label in VARIANTS
+              if summarise(size, name, ours) is not None]
+    return " / ".join(short_ratio(value) for value in values)
+
+
+def short_ratio(value: float | None) -> str:
+    """Two significant digits below 1 (0.0024×, 0.045×, 0.83×), two decimals above."""
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}×" if value < 0.01 else f"{value:.3f}×" if value < 0.1 else f"{value:.2f}×"
 
 
 def cpu_total(size: dict, server: str, workload: str) -> float:
@@ -331,32 +428,40 @@ def cpu_total(size: dict, server: str, workload: str) -> float:
 
 def size_meaning(size: dict) -> str:
     """A paragraph of computed statements: nothing here that the tables above do not show."""
-    lookup = ratio_of(size, "lookup", "lookup", "rps")
-    if lookup is None:
+    if ratio_of(size, "lookup", "lookup", "rps") is None:
         return ""
+    cold = "kg-nocache" if summarise(size, "kg-nocache", "lookup") else "kg"
+    pair = "(with the cache / without)" if cold != "kg" else ""
     layers, profile = size["profile"]["lookup_layers"], size["profile"]
     author = profile["deref_layers"]["author html"]
     selects = sorted(profile.get("author_selects", []), key=lambda c: c["ms"], reverse=True)
     slowest = selects[0] if selects else None
-    aggregate_query_share = [summarise(size, "kg", name)["cpu_per_request"] for name in ("venues", "coauthors")]
+    aggregate_query_share = [summarise(size, cold, name)["cpu_per_request"] for name in ("venues", "coauthors")]
     shares = [c.get("query", 0.0) / sum(c.values()) for c in aggregate_query_share if sum(c.values())]
     conversions = profile["profiles"].get("author html", {}).get("key", {}).get("kg: to_rdflib (term conversion)", {})
+    reference_cpu = cpu_total(size, REFERENCE, "lookup")
+    cpu = " / ".join(f"{cpu_total(size, name, 'lookup') / reference_cpu:.1f}×" for name, _label in VARIANTS
+                     if summarise(size, name, "lookup") and reference_cpu)
+    many = (f"; cycling through {size['lookup_many']['authors']:,} authors (lookup-many) "
+            f"{ratios(size, 'lookup-many', 'lookup-many', 'rps')}" if summarise(size, "kg", "lookup-many") else "")
     parts = [
-        f"- **{size['size']:,} papers.** Lookup: {lookup:.2f}× the reference's req/s with 8 clients; kg uses "
-        f"{cpu_total(size, 'kg', 'lookup') / cpu_total(size, 'oxigraph', 'lookup'):.1f}× its CPU per request. "
+        f"- **{size['size']:,} papers.** Lookup: {ratios(size, 'lookup', 'lookup', 'rps')} {pair} the "
+        f"reference's req/s with 8 clients{many}; kg uses {cpu or 'n/a'} the reference's CPU per lookup. "
         f"In one process, a lookup through the Flask app takes {ms(layers['app_s'])}: pyoxigraph "
         f"{ms(layers['engine_s'])}, the hop to the query process {ms(layers['runner_s'] - layers['engine_s'])}, "
         f"Flask {ms(layers['app_s'] - layers['runner_s'])}; served, kg's single-client p50 is "
-        f"{ms(summarise(size, 'kg', 'lookup-1c')['p50'])} against the reference's "
-        f"{ms(summarise(size, 'oxigraph', 'lookup-1c')['p50'])}.",
-        f" Aggregates: {ratio_of(size, 'venues', 'venues', 'p50'):.2f}× (venues) and "
-        f"{ratio_of(size, 'coauthors', 'coauthors', 'p50'):.2f}× (co-authors) the reference's p50; "
-        + (f"{percent(min(shares))}–{percent(max(shares))} of kg's CPU for them is in the query processes "
-           "(pyoxigraph), so they are engine-bound." if shares else ""),
-        f" Pages: author HTML {ratio_of(size, 'author-html', 'describe-author', 'rps'):.4f}×, paper HTML "
-        f"{ratio_of(size, 'paper-html', 'describe-paper', 'rps'):.3f}× the reference's DESCRIBE req/s, and "
-        f"304s {ratio_of(size, 'author-304', 'describe-author', 'rps'):.2f}× (author) / "
-        f"{ratio_of(size, 'paper-304', 'describe-paper', 'rps'):.2f}× (paper). One author page takes "
+        + " / ".join(ms(summarise(size, name, "lookup-1c")["p50"]) for name, _label in VARIANTS
+                     if summarise(size, name, "lookup-1c"))
+        + f" {pair} against the reference's {ms(summarise(size, REFERENCE, 'lookup-1c')['p50'])}.",
+        f" Aggregates: {ratios(size, 'venues', 'venues', 'p50')} (venues) and "
+        f"{ratios(size, 'coauthors', 'coauthors', 'p50')} (co-authors) the reference's p50 {pair}; "
+        + (f"{percent(min(shares))}–{percent(max(shares))} of kg's CPU for them"
+           + (" without the cache" if cold != "kg" else "")
+           + " is in the query processes (pyoxigraph), so they are engine-bound." if shares else ""),
+        f" Pages {pair}: author HTML {ratios(size, 'author-html', 'describe-author', 'rps')}, paper HTML "
+        f"{ratios(size, 'paper-html', 'describe-paper', 'rps')} the reference's DESCRIBE req/s, and "
+        f"304s {ratios(size, 'author-304', 'describe-author', 'rps')} (author) and "
+        f"{ratios(size, 'paper-304', 'describe-paper', 'rps')} (paper). One author page takes "
         f"{ms(author['request_s'])} in-process, {ms(author['describe_s'])} of it in `describe` "
         f"({conversions.get('calls_per_request', 0):,.0f} `to_rdflib` calls)",
     ]
@@ -366,4 +471,4 @@ def size_meaning(size: dict) -> str:
                      in slowest["query"] else f"; its slowest SELECT alone takes {slowest['ms']:.0f} ms.")
     else:
         parts.append(".")
-    return "".join(parts)
+    return "".join(parts).replace("  ", " ")

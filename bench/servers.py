@@ -1,11 +1,12 @@
-"""Start, wait for, inspect and stop the two HTTP servers the HTTP stage compares.
+"""Start, wait for, inspect and stop the HTTP servers the HTTP stage compares.
 
 - kg: ``gunicorn -c gunicorn.conf.py server:app``, exactly as ``make serve`` runs it, with
-  KG_STORE, KG_BASE_URI and KG_BIND in the environment.
+  KG_STORE, KG_BASE_URI and KG_BIND in the environment, plus any extra settings the caller gives
+  (the HTTP stage starts a second kg, "kg-nocache", with KG_CACHE_BYTES=0).
 - the reference: ``oxigraph serve --location DIR --bind 127.0.0.1:PORT --union-default-graph``
   (the PyPI ``oxigraph`` package's server: the same engine as kg's store, with no Python in front).
 
-Both bind a free port on 127.0.0.1 and run in their own session, so that stopping one kills
+Each binds a free port on 127.0.0.1 and runs in its own session, so that stopping one kills
 its whole process group (gunicorn's workers and their query processes) and nothing else.
 """
 
@@ -36,7 +37,7 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class Server:
     """A running server: what it is, where it listens, and how long it took to answer 200."""
 
-    name: str  # "kg" or "oxigraph"
+    name: str  # "kg", "kg-nocache" or "oxigraph"
     url: str  # http://127.0.0.1:PORT
     sparql_path: str  # /sparql or /query
     process: subprocess.Popen
@@ -70,16 +71,23 @@ def fetch(url: str, *, method: str = "GET", body: bytes | None = None, headers: 
         return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
 
-def start_kg(store: Path, base_uri: str, log: Path) -> Server:
-    """gunicorn with the project's own gunicorn.conf.py (its defaults: KG_WEB_WORKERS, KG_WEB_THREADS)."""
+def start_kg(store: Path, base_uri: str, log: Path, extra_env: dict[str, str] | None = None,
+             name: str = "kg") -> Server:
+    """gunicorn with the project's own gunicorn.conf.py (its defaults: KG_WEB_WORKERS, KG_WEB_THREADS).
+
+    ``extra_env`` adds KG_* settings (e.g. ``{"KG_CACHE_BYTES": "0"}``); they are recorded in the config.
+    """
     port = free_port()
-    env = child_env({"KG_STORE": str(store), "KG_BASE_URI": base_uri, "KG_BIND": f"127.0.0.1:{port}"})
+    env = child_env({"KG_STORE": str(store), "KG_BASE_URI": base_uri, "KG_BIND": f"127.0.0.1:{port}",
+                     **(extra_env or {})})
     command = [str(GUNICORN), "-c", "gunicorn.conf.py", "server:app"]
     config = {"command": " ".join(command), "KG_BASE_URI": base_uri, "KG_BIND": f"127.0.0.1:{port}",
               "KG_WEB_WORKERS": env.get("KG_WEB_WORKERS", "2 (gunicorn.conf.py default)"),
               "KG_WEB_THREADS": env.get("KG_WEB_THREADS", "4 (gunicorn.conf.py default)"),
-              "KG_QUERY_WORKERS": env.get("KG_QUERY_WORKERS", "2 (kg/config.py default)")}
-    return _start("kg", command, env, port, "/sparql", log, config)
+              "KG_QUERY_WORKERS": env.get("KG_QUERY_WORKERS", "2 (kg/config.py default)"),
+              "KG_CACHE_BYTES": env.get("KG_CACHE_BYTES", "67108864 (kg/config.py default)"),
+              "extra_env": dict(extra_env or {})}
+    return _start(name, command, env, port, "/sparql", log, config)
 
 
 def start_oxigraph(location: Path, log: Path) -> Server:

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from kg.config import load_settings
     from kg.web import create_app
 
-    app = create_app(load_settings({"KG_STORE": args.store, "KG_BASE_URI": args.base_uri}))
+    app = create_app(load_settings({"KG_CACHE_BYTES": "0", "KG_STORE": args.store, "KG_BASE_URI": args.base_uri}))
     store = app.extensions["kg_store"]
     query = LOOKUP.format(author=args.author)
     client = app.test_client()

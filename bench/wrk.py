@@ -2,9 +2,10 @@
 
 wrk is a closed-loop load generator: each of ``connections`` keep-alive connections sends the
 next request as soon as the previous answer arrives, for ``duration`` seconds. bench/wrk_report.lua
-sets the method and body and prints a JSON summary (requests, bytes, errors, latency
-percentiles in microseconds), which :func:`run_wrk` parses. wrk counts an answer with status
-400 or above as an error; 2xx and 3xx (our 304s) are successes.
+sets the method and the body (one fixed body, or a list of bodies the requests cycle through,
+for a workload that must not repeat one request) and prints a JSON summary (requests, bytes,
+errors, latency percentiles in microseconds), which :func:`run_wrk` parses. wrk counts an
+answer with status 400 or above as an error; 2xx and 3xx (our 304s) are successes.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ LUA = BENCH / "wrk_report.lua"
 
 @dataclass(frozen=True)
 class Request:
-    """One fixed request, sent over and over."""
+    """One fixed request, sent over and over; or, with ``bodies``, the same request with each body in turn."""
 
     path: str
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    bodies: tuple[bytes, ...] = ()  # when given, ``body`` is ignored by wrk; the bodies must not contain NUL
+
+    def first(self) -> Request:
+        """The one fixed request this stands for: itself, or itself with its first body."""
+        return Request(self.path, self.method, self.headers, self.bodies[0]) if self.bodies else self
 
 
 def wrk_path() -> str:
@@ -52,10 +58,14 @@ def run_wrk(base_url: str, request: Request, connections: int, duration_s: float
                "-s", str(LUA)]
     for name, value in request.headers.items():
         command += ["-H", f"{name}: {value}"]
+    if any(b"\0" in body for body in request.bodies):
+        raise BenchError("a rotating request body contains a NUL byte, which bench/wrk_report.lua splits on")
     with tempfile.NamedTemporaryFile(prefix="wrk-body-", suffix=".txt") as body:
-        body.write(request.body or b"")
+        body.write(b"\0".join(request.bodies) if request.bodies else request.body or b"")
         body.flush()
-        env = dict(os.environ, BENCH_METHOD=request.method, BENCH_BODY_FILE=body.name if request.body else "")
+        env = dict(os.environ, BENCH_METHOD=request.method,
+                   BENCH_BODY_FILE=body.name if request.body and not request.bodies else "",
+                   BENCH_BODIES_FILE=body.name if request.bodies else "")
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         finished = subprocess.run([*command, base_url + request.path], capture_output=True, text=True, env=env,
                                   timeout=duration_s + timeout_s + 30)
