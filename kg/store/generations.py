@@ -18,6 +18,7 @@ artifacts, so they stay byte-for-byte the same.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gc
 import os
@@ -37,12 +38,17 @@ KEEP = 2  # the current generation and the one before, for readers that opened i
 
 def current_generation(root: Path) -> Path | None:
     """The published generation directory, or None for a store nothing was written to yet."""
-    link = root / CURRENT
-    if not link.is_symlink():
+    try:
+        pointed = os.readlink(root / CURRENT)  # read on every request: one system call, no resolve()
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    target = (root / os.readlink(link)).resolve()
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # there, but not a link: nothing published
+            return None
+        raise StoreError(str(root), f"cannot read 'current': {exc.strerror}") from exc
+    target = Path(os.path.normpath(Path(root).absolute() / pointed))
     if not target.is_dir():
-        raise StoreError(str(root), f"'current' points to {os.readlink(link)}, which does not exist")
+        raise StoreError(str(root), f"'current' points to {pointed}, which does not exist")
     return target
 
 

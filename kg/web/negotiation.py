@@ -5,8 +5,12 @@ Never falls back to a format the client did not accept: :func:`negotiate` raises
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import NotAcceptable
+from werkzeug.http import parse_accept_header
 
 HTML = "text/html"
 TURTLE = "text/turtle"
@@ -33,9 +37,16 @@ def negotiate(offered: list[str]) -> str:
     Raises:
         NotAcceptable: nothing offered is acceptable (HTTP 406), naming what is available.
     """
-    if not request.headers.get("Accept"):
+    accept = request.headers.get("Accept")
+    if not accept:
         return offered[0]
-    best = request.accept_mimetypes.best_match(offered)
+    best = best_match(accept, tuple(offered))
     if best is None:
         raise NotAcceptable(f"none of the accepted types is available here; available: {', '.join(offered)}")
     return best
+
+
+@lru_cache(maxsize=1024)
+def best_match(accept: str, offered: tuple[str, ...]) -> str | None:
+    """Werkzeug's choice of ``offered`` for an Accept header, remembered: clients send few distinct ones."""
+    return parse_accept_header(accept, MIMEAccept).best_match(offered)

@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEnt
 from kg.store import list_queries
 from kg.vocab import DCTERMS, VOID
 from kg.web import get_cache, get_settings, get_store
-from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
+from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, best_match, negotiate
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -210,9 +210,10 @@ def choose_media_types(form: str | None) -> dict[str, str | None]:
 
 
 def best_accepted(offered: dict[str, str]) -> str | None:
-    if not request.headers.get("Accept"):
+    accept = request.headers.get("Accept")
+    if not accept:
         return next(iter(offered))
-    return request.accept_mimetypes.best_match(list(offered))
+    return best_match(accept, tuple(offered))
 
 
 # -- service description and query page ----------------------------------------------------------
