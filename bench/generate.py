@@ -2,24 +2,31 @@
 
     python bench/generate.py --papers 1000 --seed 42 --output bench/.cache/records-1000-seed42.jsonl
 
-The same arguments always give the same bytes (one ``random.Random(seed)``, no clock, no hash
-randomisation). What the records look like:
+The same arguments always give the same bytes (one ``random.Random(seed)`` and seeds drawn from it,
+no clock, no hash randomisation). What the records look like:
 
 - ``--papers`` counts paper lines. About 10% of the works appear twice: as a ``preprint`` on arXiv
   (venue_kind ``preprint-server``) and, a year later, as a ``Conference Paper`` or ``Journal
   Article`` with the same title and authors; the rest appear once.
-- An author pool of about papers/3 people, each name unique once accents and case are folded.
-  Papers per author follow a Zipf-Mandelbrot rank law (a few prolific authors, a long tail;
-  some of the pool never appear); papers have 1 to 8 authors with P(k) proportional to 1/k.
-  About a quarter of the mentions of an accented name drop the accents ("Léon Bottou" written
-  "Leon Bottou"), as many sources do.
+- An author pool of about papers/3 people, each name unique once accents and case are folded: a
+  first name, for a third of them or more a middle initial ("Léon J. Bottou"), and a last name, a
+  few with a particle ("van der Maaten"). The lists spell about 4.8 million people and the pool may
+  take half of them: sizes up to about 7 million papers. Papers per author follow a
+  Zipf-Mandelbrot rank law (a few prolific authors, a long tail; some of the pool never appear);
+  papers have 1 to 8 authors with P(k) proportional to 1/k. About a quarter of the mentions of an
+  accented name drop the accents ("Léon Bottou" written "Leon Bottou"), as many sources do.
 - About 15% of the authors who appear also get a ``person`` line with an ORCID.
 - Venues of every kind (conference, journal, preprint-server, workshop), each name always with
   the same kind; a few papers give no venue.
-- Titles from a word list, unique across works once folded (a distinguishing word or number is
-  appended on a clash); abstracts of 80 to 200 words (30% of published versions revise the
-  preprint's abstract by a sentence); years 1990 to 2026, more recent ones likelier; DOIs
-  ``10.5555/...`` and arXiv identifiers on some papers.
+- Titles from word lists, about 12% opening with a made-up system name ("KAVIRO: ..."), unique
+  across works once folded (a distinguishing word or number is appended on a clash); abstracts of
+  80 to 200 words (30% of published versions revise the preprint's abstract by a sentence); years
+  1990 to 2026, more recent ones likelier; DOIs ``10.5555/...`` and arXiv identifiers on some
+  papers.
+
+Memory stays bounded: the paper lines are planned without their abstracts (a few hundred bytes
+each), shuffled, then rendered and written one at a time, each abstract drawn from its work's own
+seed. A million papers (1.3 GB) take about a minute of CPU time and 700 MB of memory.
 
 Nothing here imports kg: the output must not change when kg does.
 """
@@ -35,8 +42,11 @@ import random
 import re
 import sys
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tqdm import tqdm
 
@@ -208,7 +218,11 @@ VENUES_BY_KIND = {"conference": CONFERENCES, "journal": JOURNALS, "preprint-serv
 
 FIRST_YEAR, LAST_YEAR = 1990, 2026
 DUPLICATE_SHARE = 0.10  # share of works that appear twice (preprint, then published)
+REVISED_SHARE = 0.30  # share of published versions whose abstract adds a sentence to the preprint's
+REVISION = " We also report results on new benchmarks."
 UNACCENTED_SHARE = 0.25  # share of mentions of an accented name written without accents
+MIDDLE_INITIAL_SHARE = 0.30  # share of people drawn with a middle initial ("Léon J. Bottou")
+MIDDLE_INITIALS = "ABCDEFGHJKLMNPRSTVW"
 PERSON_RECORD_SHARE = 0.15
 NO_VENUE_SHARE = 0.02
 DOI_SHARE = 0.45
@@ -220,12 +234,27 @@ ZIPF_AUTHORS = 1.1
 ZIPF_OFFSET = 10
 ZIPF_TEAM = 1.0  # authors per paper: P(k) proportional to 1 / k ** ZIPF_TEAM, k = 1..8
 _NOT_WORD = re.compile(r"[^\w]+|_+")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # what json.dumps(..., ensure_ascii=False) does
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     name: str
-    plain: str  # the name without accents
+    plain: str  # the name without accents (the same string object when it has none)
+
+
+class Line(NamedTuple):
+    """A paper line as planned: everything but the abstract's text, which is drawn from ``abstract_seed``
+    when the line is written (abstracts are most of the bytes; a million of them need not sit in memory)."""
+
+    title: str
+    authors: tuple[str, ...]  # as spelled on this line
+    abstract_seed: int  # both versions of a work share it, so they share the abstract
+    revised: bool  # the abstract ends with REVISION
+    venue: str | None
+    kind: str | None
+    year: int
+    identifier: tuple[str, str] | None  # (scheme, value): a line has at most one
 
 
 def fold(text: str) -> str:
@@ -240,41 +269,61 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", bare)
 
 
+def pool_capacity() -> int:
+    """How many people the name lists can spell (first x optional middle initial x last), before folding."""
+    return len(FIRST_NAMES) * len(LAST_NAMES) * (1 + len(MIDDLE_INITIALS))
+
+
 def make_author_pool(rng: random.Random, size: int) -> list[Author]:
-    """Draw ``size`` people whose names differ once folded (else kg would rightly merge them)."""
-    pairs = list(itertools.product(FIRST_NAMES, LAST_NAMES))
-    rng.shuffle(pairs)
-    authors, seen = [], set()
-    for first, last in pairs:
-        name = f"{first} {last}"
-        if fold(name) in seen:
+    """Draw ``size`` people whose names differ once folded (else kg would rightly merge them).
+
+    Each is a first name, for some a middle initial, and a last name; a name drawn twice is drawn again.
+    Rejection stays cheap while the pool is well under the capacity: the cap below keeps it so.
+    """
+    if size > pool_capacity() // 2:
+        raise SystemExit(f"the name lists give about {pool_capacity()} distinct people; asked for {size} "
+                         "(at most half of that); add names to FIRST_NAMES or LAST_NAMES")
+    authors: list[Author] = []
+    seen: set[str] = set()
+    while len(authors) < size:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        if rng.random() < MIDDLE_INITIAL_SHARE:
+            name = f"{first} {rng.choice(MIDDLE_INITIALS)}. {last}"
+        else:
+            name = f"{first} {last}"
+        key = fold(name)
+        if key in seen:
             continue
-        seen.add(fold(name))
-        authors.append(Author(name, strip_accents(name)))
-        if len(authors) == size:
-            return authors
-    raise SystemExit(f"the name lists give only {len(authors)} distinct people; asked for {size}")
+        seen.add(key)
+        plain = strip_accents(name)
+        authors.append(Author(name, name if plain == name else plain))
+    return authors
 
 
 def cumulative(weights: list[float]) -> list[float]:
     return list(itertools.accumulate(weights))
 
 
-def pick_team(rng: random.Random, pool: list[Author], author_cdf: list[float], team_cdf: list[float]) -> list[Author]:
-    """Pick 1-8 distinct authors, each drawn by Zipf weight (rank 1 is the most prolific)."""
+def pick_team(rng: random.Random, pool_size: int, author_cdf: list[float], team_cdf: list[float]) -> list[int]:
+    """Pick 1-8 distinct pool ranks, each drawn by Zipf weight (rank 0 is the most prolific)."""
     size = bisect.bisect_left(team_cdf, rng.random() * team_cdf[-1]) + 1
-    size = min(size, len(pool))
+    size = min(size, pool_size)
     chosen: dict[int, None] = {}
     while len(chosen) < size:
         chosen.setdefault(bisect.bisect_left(author_cdf, rng.random() * author_cdf[-1]), None)
-    return [pool[i] for i in chosen]
+    return list(chosen)
 
 
 def spell(rng: random.Random, author: Author) -> str:
     """One mention of an author: sometimes without the accents."""
-    if author.plain != author.name and rng.random() < UNACCENTED_SHARE:
+    if author.plain is not author.name and rng.random() < UNACCENTED_SHARE:
         return author.plain
     return author.name
+
+
+def make_acronym(rng: random.Random) -> str:
+    """A made-up system name of two or three syllables (``KAVIRO``)."""
+    return "".join(rng.choices(ACRONYM_SYLLABLES, k=rng.randint(2, 3)))
 
 
 def make_title(rng: random.Random, seen: set[str]) -> str:
@@ -282,14 +331,19 @@ def make_title(rng: random.Random, seen: set[str]) -> str:
     adj, adj2 = rng.sample(ADJECTIVES, 2)
     noun, noun2 = rng.sample(NOUNS, 2)
     title = rng.choice(TITLE_TEMPLATES).format(adj=adj, adj2=adj2, noun=noun, noun2=noun2, domain=rng.choice(DOMAINS))
-    if fold(title) in seen:
+    if rng.random() < ACRONYM_SHARE:
+        title = f"{make_acronym(rng)}: {title}"
+    key = fold(title)
+    if key in seen:
         title = f"{title} {rng.choice(TITLE_SUFFIXES)}"
+        key = fold(title)
     number = 2
     base = title
-    while fold(title) in seen:
+    while key in seen:
         title = f"{base} {number}"
+        key = fold(title)
         number += 1
-    seen.add(fold(title))
+    seen.add(key)
     return title
 
 
@@ -300,7 +354,7 @@ def make_abstract(rng: random.Random, title: str) -> str:
     count = len(words[0].split())
     while count < target:
         length = min(rng.randint(8, 22), target - count)
-        sentence = " ".join(rng.choice(ABSTRACT_WORDS) for _ in range(length))
+        sentence = " ".join(rng.choices(ABSTRACT_WORDS, k=length))
         words.append(sentence[0].upper() + sentence[1:] + ".")
         count += length
     return " ".join(words)
@@ -329,49 +383,60 @@ class IdentifierMint:
         month = rng.randint(1, 12)
         number = self.arxiv_counts[(year, month)] = self.arxiv_counts.get((year, month), 0) + 1
         if year < 2007:  # old style: archive/YYMMNNN
+            if number > 999:
+                raise SystemExit(f"more than 999 arXiv identifiers for {year}-{month:02d}: too many papers")
             return f"cs.LG/{year % 100:02d}{month:02d}{number:03d}"
         digits = 4 if year < 2015 else 5
+        if number >= 10 ** digits:
+            raise SystemExit(f"more than {10 ** digits - 1} arXiv identifiers for {year}-{month:02d}: too many papers")
         return f"{year % 100:02d}{month:02d}.{number:0{digits}d}"
 
 
-def make_paper(title, authors, abstract, venue, kind, year, identifiers, rng) -> dict:
-    """One paper line, keys in the schema's order; optional fields left out when empty."""
-    record: dict = {"type": "paper", "title": title, "authors": [spell(rng, a) for a in authors],
-                    "abstract": abstract}
-    if venue is not None:
-        record |= {"venue": venue, "venue_kind": kind}
-    record["year"] = year
-    if venue is not None:
-        record["type_label"] = KIND_LABELS[kind]
-    if identifiers:
-        record["identifiers"] = identifiers
-    return record
+def make_line(rng, title, authors, abstract_seed, revised, venue, kind, year, identifier) -> Line:
+    """One planned paper line; each author spelled for this line."""
+    return Line(title, tuple(spell(rng, a) for a in authors), abstract_seed, revised, venue, kind, year, identifier)
 
 
-def make_single(rng, title, authors, abstract, year, mint: IdentifierMint) -> dict:
+def make_single(rng, title, authors, abstract_seed, year, mint: IdentifierMint) -> Line:
     """A paper that appears once, in a venue drawn by kind."""
     if rng.random() < NO_VENUE_SHARE:
-        return make_paper(title, authors, abstract, None, None, year, {}, rng)
+        return make_line(rng, title, authors, abstract_seed, False, None, None, year, None)
     kind = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     venue = rng.choice(VENUES_BY_KIND[kind])
-    identifiers = {}
+    identifier = None
     if kind == "preprint-server" and venue == "arXiv" and year >= 1991:
-        identifiers["arxiv"] = mint.arxiv(rng, year)
+        identifier = ("arxiv", mint.arxiv(rng, year))
     elif kind != "preprint-server" and rng.random() < DOI_SHARE:
-        identifiers["doi"] = mint.doi(year)
-    return make_paper(title, authors, abstract, venue, kind, year, identifiers, rng)
+        identifier = ("doi", mint.doi(year))
+    return make_line(rng, title, authors, abstract_seed, False, venue, kind, year, identifier)
 
 
-def make_pair(rng, title, authors, abstract, year, mint: IdentifierMint) -> list[dict]:
+def make_pair(rng, title, authors, abstract_seed, year, mint: IdentifierMint) -> list[Line]:
     """The same work twice: an arXiv preprint in ``year``, then published a year later."""
     arxiv = mint.arxiv(rng, year)
-    preprint = make_paper(title, authors, abstract, "arXiv", "preprint-server", year, {"arxiv": arxiv}, rng)
+    preprint = make_line(rng, title, authors, abstract_seed, False, "arXiv", "preprint-server", year, ("arxiv", arxiv))
     kind = rng.choice(("conference", "journal"))
-    published_abstract = abstract if rng.random() < 0.7 else f"{abstract} We also report results on new benchmarks."
-    identifiers = {"doi": mint.doi(year + 1)} if rng.random() < 0.8 else {}
-    published = make_paper(title, authors, published_abstract, rng.choice(VENUES_BY_KIND[kind]), kind, year + 1,
-                           identifiers, rng)
+    revised = rng.random() < REVISED_SHARE
+    identifier = ("doi", mint.doi(year + 1)) if rng.random() < 0.8 else None
+    published = make_line(rng, title, authors, abstract_seed, revised, rng.choice(VENUES_BY_KIND[kind]), kind,
+                          year + 1, identifier)
     return [preprint, published]
+
+
+def render(line: Line, abstract_rng: random.Random) -> dict:
+    """The JSON object of a planned line, keys in the schema's order; optional fields left out when empty."""
+    abstract_rng.seed(line.abstract_seed)
+    abstract = make_abstract(abstract_rng, line.title)
+    record: dict = {"type": "paper", "title": line.title, "authors": list(line.authors),
+                    "abstract": abstract + REVISION if line.revised else abstract}
+    if line.venue is not None:
+        record |= {"venue": line.venue, "venue_kind": line.kind}
+    record["year"] = line.year
+    if line.venue is not None:
+        record["type_label"] = KIND_LABELS[line.kind]
+    if line.identifier is not None:
+        record["identifiers"] = dict([line.identifier])
+    return record
 
 
 def orcid(rng: random.Random) -> str:
@@ -391,38 +456,55 @@ def make_person_lines(rng: random.Random, mentioned: list[Author]) -> list[dict]
     return [{"type": "person", "name": a.name, "identifiers": {"orcid": orcid(rng)}} for a in people]
 
 
-def generate_records(papers: int, seed: int, progress: bool = True) -> list[dict]:
-    """All lines of a data set of ``papers`` paper lines: person lines first, then papers shuffled."""
-    rng = random.Random(seed)
+def plan_lines(rng: random.Random, papers: int, progress: bool) -> tuple[list[Line], list[Author]]:
+    """The ``papers`` paper lines in work order (abstracts not yet written), and the authors who appear."""
     pool = make_author_pool(rng, max(1, papers // 3))
     author_cdf = cumulative([1 / (rank + 1 + ZIPF_OFFSET) ** ZIPF_AUTHORS for rank in range(len(pool))])
     team_cdf = cumulative([1 / size ** ZIPF_TEAM for size in range(1, MAX_AUTHORS + 1)])
     year_cdf = cumulative([math.exp(0.08 * (y - FIRST_YEAR)) for y in range(FIRST_YEAR, LAST_YEAR + 1)])
     mint, titles, lines, mentioned = IdentifierMint(), set(), [], {}
-    with tqdm(total=papers, desc="generate", unit="paper", disable=not progress, file=sys.stderr) as bar:
+    with tqdm(total=papers, desc="plan", unit="paper", disable=not progress, file=sys.stderr) as bar:
         while len(lines) < papers:
-            authors = pick_team(rng, pool, author_cdf, team_cdf)
-            mentioned.update(dict.fromkeys(authors))
+            team = pick_team(rng, len(pool), author_cdf, team_cdf)
+            mentioned.update(dict.fromkeys(team))
+            authors = [pool[rank] for rank in team]
             title = make_title(rng, titles)
-            abstract = make_abstract(rng, title)
+            abstract_seed = rng.getrandbits(64)
             if papers - len(lines) >= 2 and rng.random() < DUPLICATE_SHARE:
-                new = make_pair(rng, title, authors, abstract, draw_year(rng, year_cdf, 1991, LAST_YEAR - 1), mint)
+                new = make_pair(rng, title, authors, abstract_seed, draw_year(rng, year_cdf, 1991, LAST_YEAR - 1),
+                                mint)
             else:
-                new = [make_single(rng, title, authors, abstract, draw_year(rng, year_cdf), mint)]
+                new = [make_single(rng, title, authors, abstract_seed, draw_year(rng, year_cdf), mint)]
             lines += new
             bar.update(len(new))
+    return lines, [pool[rank] for rank in mentioned]
+
+
+def generate_records(papers: int, seed: int, progress: bool = True) -> Iterator[dict]:
+    """All lines of a data set of ``papers`` paper lines: person lines first, then papers shuffled.
+
+    Lines are planned in memory without their abstracts, then rendered one at a time as they are consumed.
+    """
+    rng = random.Random(seed)
+    lines, mentioned = plan_lines(rng, papers, progress)
     rng.shuffle(lines)
-    return make_person_lines(rng, list(mentioned)) + lines
+    yield from make_person_lines(rng, mentioned)
+    abstract_rng = random.Random()
+    for line in tqdm(lines, desc="write", unit="paper", disable=not progress, file=sys.stderr):
+        yield render(line, abstract_rng)
 
 
-def write_records(records: list[dict], output: Path) -> None:
-    """Write one JSON object per line, UTF-8, accents as themselves; atomically."""
+def write_records(records: Iterable[dict], output: Path) -> Counter[str]:
+    """Write one JSON object per line, UTF-8, accents as themselves; atomically. Return the count per type."""
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.name}.partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as out:
+    counts: Counter[str] = Counter()
+    with open(partial, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
         for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(_ENCODER.encode(record) + "\n")
+            counts[record["type"]] += 1
     partial.replace(output)
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -434,10 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.papers < 1:
         parser.error(f"--papers must be at least 1, got {args.papers}")
-    records = generate_records(args.papers, args.seed, progress=not args.quiet)
-    write_records(records, args.output)
-    persons = sum(1 for r in records if r["type"] == "person")
-    print(f"wrote {args.output}: {len(records) - persons} paper and {persons} person lines", file=sys.stderr)
+    counts = write_records(generate_records(args.papers, args.seed, progress=not args.quiet), args.output)
+    print(f"wrote {args.output}: {counts['paper']} paper and {counts['person']} person lines", file=sys.stderr)
     return 0
 
 
