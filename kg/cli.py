@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import traceback
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
@@ -49,6 +50,15 @@ def _failure(message: str, code: int) -> click.ClickException:
     error = click.ClickException(message)
     error.exit_code = code
     return error
+
+
+@contextmanager
+def _writing(path: Path):
+    """A file the user named that cannot be written is an input error (exit 2), not a bug."""
+    try:
+        yield
+    except OSError as exc:
+        raise _failure(f"cannot write {path}: {exc.strerror or exc}", EXIT_INPUT) from exc
 
 
 def _settings(ctx: click.Context, **overrides) -> Settings:
@@ -129,7 +139,7 @@ def _finish(ctx, result: IngestResult, keep_going: bool, rejects: Path, report_p
         + (done if result.written or "nothing" in done else "nothing to write")
     )
     if keep_going:
-        with open(rejects, "w", encoding="utf-8") as out:
+        with _writing(rejects), open(rejects, "w", encoding="utf-8") as out:
             for reject in result.rejects:
                 out.write(json.dumps({"source": reject.origin, "reason": reject.reason}, ensure_ascii=False) + "\n")
     if result.rejects:
@@ -141,8 +151,10 @@ def _finish(ctx, result: IngestResult, keep_going: bool, rejects: Path, report_p
 def _write_report(ctx, report) -> None:
     prefix = (ctx.obj or {}).get("report_prefix")
     if prefix:
-        Path(f"{prefix}.txt").write_text(report.text() + "\n", encoding="utf-8")
-        Path(f"{prefix}.ttl").write_text(report.turtle(), encoding="utf-8")
+        with _writing(Path(f"{prefix}.txt")):
+            Path(f"{prefix}.txt").write_text(report.text() + "\n", encoding="utf-8")
+        with _writing(Path(f"{prefix}.ttl")):
+            Path(f"{prefix}.ttl").write_text(report.turtle(), encoding="utf-8")
 
 
 @main.command("dump")
@@ -161,9 +173,14 @@ def dump_command(ctx, store, base_uri, fmt, output):
         target.dump(sys.stdout.buffer, fmt)
         return
     partial = output.with_name(f".{output.name}.partial")
-    with open(partial, "wb") as out:
-        count = target.dump(out, fmt)
-    partial.replace(output)  # never leave a half-written dump under the real name
+    try:
+        with _writing(output):
+            with open(partial, "wb") as out:
+                count = target.dump(out, fmt)
+            partial.replace(output)  # never leave a half-written dump under the real name
+    finally:
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)  # after a failure (a full disk): no half-written file left
     unit = "quads" if DUMP_FORMATS[fmt][1] else "triples"
     click.echo(f"wrote {output} ({output.stat().st_size} bytes, {count} {unit}, {fmt})", err=True)
 

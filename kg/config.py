@@ -141,6 +141,12 @@ SETTINGS = (
     Setting("query_workers", "KG_QUERY_WORKERS", 2,
             "Query processes per web worker; a query past the time limit is killed with its process.",
             _positive(int)),
+    Setting("client_concurrency", "KG_CLIENT_CONCURRENCY", 2,
+            "Queries one client may have running per web worker; more are refused with 429 and Retry-After.",
+            _positive(int)),
+    Setting("trusted_proxies", "KG_TRUSTED_PROXIES", 0,
+            "Reverse proxies in front of kg whose X-Forwarded-For names the client (0: the TCP peer is the client).",
+            _non_negative_int),
     Setting("cache_bytes", "KG_CACHE_BYTES", 64 * 1024 * 1024,
             "Memory per web worker for answers kept until the store changes (query results, pages); 0: off.",
             _non_negative_int),
@@ -170,6 +176,8 @@ class Settings:
     max_result_bytes: int = 16 * 1024 * 1024
     max_query_bytes: int = 65536
     query_workers: int = 2
+    client_concurrency: int = 2
+    trusted_proxies: int = 0
     cache_bytes: int = 64 * 1024 * 1024
     page_size: int = 100
     title: str = "kg scholarly knowledge graph"

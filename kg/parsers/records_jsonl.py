@@ -4,11 +4,18 @@ The schema is ``schema/records.schema.json`` (JSON Schema draft 2020-12,
 https://json-schema.org/draft/2020-12/json-schema-validation). Blank lines are allowed. Every
 string except identifiers goes through :func:`~kg.parsers.cleaning.clean_text` (entities
 decoded, NFC; LaTeX kept verbatim).
+
+Lines are read one at a time, so a bad line far into a large file costs no more memory than the
+records before it. Beyond the schema, a line is refused when its JSON nests deeper than
+MAX_DEPTH, holds a number too long to convert, or a string with a control character or a lone
+surrogate (``"\\ud800"``): JSON's escapes can spell characters that no text file may hold and no
+RDF serialisation can carry.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,12 +24,17 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from kg.errors import ParseError
 from kg.parsers.cleaning import clean_text
+from kg.parsers.lines import first_nonblank_lines, iter_lines
+from kg.parsers.page_layout import shorten
 from kg.records import IDENTIFIER_SCHEMES, Identifier, PaperRecord, ParsedSource, PersonRecord
-from kg.sources.files import RawSource
+from kg.sources.files import CONTROL_CHARACTER, RawSource
 
 KIND = "records-jsonl"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "records.schema.json"
 RECORD_TYPES = ("person", "paper")  # in the order of the schema's oneOf branches
+MAX_DEPTH = 32  # a record nests 3 levels deep; Python's JSON decoder gives up near 1,000
+MAX_MESSAGE_CHARS = 300  # a schema message quotes the bad value, which may be a megabyte long
+_UNWRITABLE = re.compile(CONTROL_CHARACTER.pattern[:-1] + r"\ud800-\udfff]")
 
 
 class DuplicateKeyError(ValueError):
@@ -31,10 +43,10 @@ class DuplicateKeyError(ValueError):
 
 def looks_like_records_jsonl(text: str) -> bool:
     """Whether the first non-blank line of ``text`` is a JSON object of type paper or person."""
-    first = next((line for line in text.split("\n") if line.strip()), "")
+    first = first_nonblank_lines(text, 1)
     try:
-        value = json.loads(first)
-    except ValueError:
+        value = json.loads(first[0][1]) if first else None
+    except (ValueError, RecursionError):  # not JSON, a number too long, nested too deep
         return False
     return isinstance(value, dict) and value.get("type") in RECORD_TYPES
 
@@ -62,7 +74,7 @@ def parse_records_jsonl(raw: RawSource) -> ParsedSource:
     """
     persons: list[PersonRecord] = []
     papers: list[PaperRecord] = []
-    for number, line in enumerate(raw.text.split("\n"), start=1):
+    for number, line in iter_lines(raw.text):
         if not line.strip():
             continue
         record = read_record(raw.ref.origin, number, line)
@@ -85,10 +97,50 @@ def read_record(origin: str, number: int, line: str) -> dict[str, Any]:
         raise ParseError(origin, number, f"invalid JSON: {exc.msg}", column=exc.colno) from exc
     except DuplicateKeyError as exc:
         raise ParseError(origin, number, str(exc)) from exc
+    except RecursionError as exc:
+        raise ParseError(origin, number, f"JSON nested too deeply: a record nests at most {MAX_DEPTH} levels") from exc
+    except ValueError as exc:  # an integer of more digits than int() converts (sys.get_int_max_str_digits)
+        raise ParseError(origin, number, f"invalid JSON value: {exc}") from exc
+    problem = find_unwritable_value(record)
+    if problem is not None:
+        raise ParseError(origin, number, problem)
     error = find_schema_error(record)
     if error is not None:
-        raise ParseError(origin, number, f"{error.json_path}: {error.message}")
+        raise ParseError(origin, number, shorten_message(f"{error.json_path}: {error.message}"))
     return record
+
+
+def find_unwritable_value(value: Any, path: str = "$", depth: int = 0) -> str | None:
+    """Describe the first part of a decoded line no record may hold, or return None.
+
+    That is: nesting deeper than MAX_DEPTH, or a key or string with a control character or a lone
+    surrogate. Checked before the schema, whose messages quote values.
+    """
+    if depth > MAX_DEPTH:
+        return f"{path}: JSON nested too deeply: a record nests at most {MAX_DEPTH} levels"
+    if isinstance(value, str):
+        if match := _UNWRITABLE.search(value):
+            kind = "lone surrogate" if "\ud800" <= match.group() <= "\udfff" else "control character"
+            return f"{path}: {kind} U+{ord(match.group()):04X} in {shorten(value)!r}: not allowed in text"
+        return None
+    if isinstance(value, dict):
+        children = [(f"{path}.{key}", key) for key in value]
+        problem = next((p for key in value if (p := find_unwritable_value(key, f"{path} key", depth + 1))), None)
+        if problem is not None:
+            return problem
+        pairs = ((child, value[key]) for child, key in children)
+    elif isinstance(value, list):
+        pairs = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    return next((p for child, item in pairs if (p := find_unwritable_value(item, child, depth + 1))), None)
+
+
+def shorten_message(message: str) -> str:
+    """Cut a long message in the middle, keeping its start (the path, the value) and its end (the rule)."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return f"{message[: MAX_MESSAGE_CHARS - 100]} ... {message[-90:]}"
 
 
 def refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

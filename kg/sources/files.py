@@ -1,18 +1,65 @@
 """Read local input files: bytes -> checked UTF-8 text + SourceRef.
 
-What is refused here, before any parser runs: a missing or unreadable file, an empty file (or
-one with only whitespace), bytes that are not UTF-8, and NUL bytes (binary junk).
+What is refused here, before any parser runs:
+
+- a missing or unreadable file, or a directory;
+- a file larger than MAX_INPUT_BYTES, from its size, before a byte of it is read;
+- an empty file, or one with only whitespace;
+- binary data: a known binary signature at the start (PNG, gzip, PDF, ZIP, ...), or a control
+  character other than tab, newline, vertical tab, form feed and carriage return (NUL included);
+- text in another encoding: a UTF-16 or UTF-32 byte-order mark, or bytes that are not UTF-8;
+- a line longer than MAX_LINE_CHARS characters.
+
+The file is read once, in chunks, and each chunk is checked as it arrives, so a bad file is refused
+as soon as its first bad byte is read: a gigabyte of binary junk, or one endless line, costs a
+chunk or two of memory. The SHA-256 that identifies the source in the graph's provenance is
+computed over exactly the bytes read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import SourceError
+from kg.errors import ParseError, SourceError
 from kg.records import SourceRef
+
+# Far more than any page or any ingest this process can hold in memory (10,000 JSON Lines papers
+# are about 13 MB and take 1.3 GB of memory to ingest); refused from the file's size, unread.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+# A record or a page line is a few kilobytes; a longer line is junk (or a whole file on one line).
+MAX_LINE_CHARS = 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
+
+# C0 controls and DEL, except the whitespace ones (tab, newline, vertical tab, form feed, carriage
+# return): text never holds them, binary data always does. XML 1.0 (RDF/XML) cannot carry them.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_EXPECTED = "a researcher page, an author-cluster page or JSON Lines records"
+_BYTE_ORDER_MARKS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or office document"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
 
 
 @dataclass(frozen=True)
@@ -31,47 +78,186 @@ def read_source(path: str | Path, retrieved_at: str) -> RawSource:
         retrieved_at: ISO 8601 timestamp recorded as the time the source was read.
 
     Raises:
-        SourceError: the file is missing, unreadable, empty, binary or not UTF-8.
+        SourceError: the file is missing, unreadable, too large, empty, binary or in another encoding.
+        ParseError: a byte that is not UTF-8, a control character or an overlong line, at its line
+            (and column).
     """
     origin = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            digest, text = read_checked(origin, stream)
     except FileNotFoundError as exc:
         raise SourceError(origin, "no such file") from exc
     except IsADirectoryError as exc:
         raise SourceError(origin, "is a directory, expected a file") from exc
     except OSError as exc:
         raise SourceError(origin, f"cannot be read: {exc.strerror or exc}") from exc
-    text = decode_text(origin, data)
-    ref = SourceRef(
-        origin=origin,
-        name=Path(path).name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        retrieved_at=retrieved_at,
-    )
+    ref = SourceRef(origin=origin, name=Path(path).name, sha256=digest, retrieved_at=retrieved_at)
     return RawSource(ref=ref, text=text)
 
 
-def decode_text(origin: str, data: bytes) -> str:
-    """Decode UTF-8 (a BOM is allowed), normalise newlines and Unicode to NFC.
+def read_checked(origin: str, stream) -> tuple[str, str]:
+    """Read a binary stream chunk by chunk; return its SHA-256 (hex) and its checked text.
 
     Raises:
-        SourceError: empty, NUL bytes, or invalid UTF-8 (with line and column of the first bad byte).
+        SourceError, ParseError: as :func:`read_source`, as soon as the bad bytes are read.
     """
-    if not data.strip():
-        raise SourceError(origin, "is empty: expected a researcher page, an author-cluster page or JSON Lines records")
+    size = _regular_file_size(stream)
+    if size is not None and size > MAX_INPUT_BYTES:
+        raise SourceError(origin, _too_large(size))
+    digest = hashlib.sha256()
+    reader = TextReader(origin)
+    total = 0
+    while chunk := stream.read(CHUNK_BYTES):
+        if total == 0:
+            sniff_binary(origin, chunk)
+        total += len(chunk)
+        if total > MAX_INPUT_BYTES:  # a pipe or a file still growing: its size said nothing
+            raise SourceError(origin, _too_large(total))
+        digest.update(chunk)
+        reader.feed(chunk)
+    if total == 0:
+        raise SourceError(origin, f"is empty: expected {_EXPECTED}")
+    text = reader.finish()
+    if not text.strip():
+        raise SourceError(origin, f"holds only whitespace ({total} bytes): expected {_EXPECTED}")
+    return digest.hexdigest(), text
+
+
+def decode_text(origin: str, data: bytes) -> str:
+    """Decode and check the bytes of a whole input held in memory, as :func:`read_source` does.
+
+    Raises:
+        SourceError, ParseError: as :func:`read_source`.
+    """
+    return read_checked(origin, io.BytesIO(data))[1]
+
+
+def _regular_file_size(stream) -> int | None:
+    """The size of the file behind ``stream``, or None for a pipe, a device or an in-memory stream."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(
-            origin,
-            f"line {line}, column {column}: byte 0x{data[exc.start]:02x} is not valid UTF-8 "
-            "(inputs must be UTF-8 text)",
-        ) from exc
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SourceError(origin, f"line {line}: contains NUL bytes; this is binary data, not a text page")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _too_large(size: int) -> str:
+    return (f"is {size:,} bytes, more than the {MAX_INPUT_BYTES:,} bytes ({MAX_INPUT_BYTES // 2**20} MiB) "
+            "an input may have; split it into smaller files")
+
+
+def sniff_binary(origin: str, head: bytes) -> None:
+    """Refuse a file whose first bytes are a byte-order mark of another encoding or a binary signature.
+
+    Raises:
+        SourceError: naming the encoding or the kind of binary data.
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            raise SourceError(
+                origin,
+                f"is {encoding} text (it starts with the byte-order mark {mark.hex(' ').upper()}); inputs must be "
+                f"UTF-8: convert it, e.g. with iconv -f {encoding} -t UTF-8",
+            )
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            raise SourceError(origin, f"is binary data ({what}), not text: expected {_EXPECTED} as UTF-8 text")
+
+
+class TextReader:
+    """Decode UTF-8 chunk by chunk, normalise newlines, and check every character and line length.
+
+    Tracks the line and column reached, so that the first bad byte or character is reported where
+    it is. A chunk may end inside a UTF-8 sequence or between ``\\r`` and ``\\n``: that tail waits
+    for the next chunk.
+    """
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.line = 1  # the line the next character is on
+        self.column = 0  # characters of that line already read
+        self.pending = b""  # an unfinished UTF-8 sequence at the end of the last chunk
+        self.carriage_return = False  # the last chunk ended with '\r', perhaps half of '\r\n'
+        self.started = False
+        self.parts: list[str] = []
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        """Decode and check one chunk.
+
+        Raises:
+            ParseError: a byte that is not UTF-8, a control character, or a line over MAX_LINE_CHARS.
+        """
+        data = self.pending + chunk
+        self.pending = b""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not final and exc.end == len(data) and exc.reason == "unexpected end of data":
+                self.pending = data[exc.start :]
+                text = data[: exc.start].decode("utf-8")
+            else:
+                self.add(data[: exc.start].decode("utf-8"), final=True)
+                raise ParseError(
+                    self.origin,
+                    self.line,
+                    f"byte 0x{data[exc.start]:02x} is not valid UTF-8 ({exc.reason}): inputs must be UTF-8 text",
+                    column=self.column + 1,
+                ) from exc
+        self.add(text, final)
+
+    def finish(self) -> str:
+        """Check the end of the input and return the whole text, NFC-normalised.
+
+        Raises:
+            ParseError: the input ends inside a UTF-8 sequence.
+        """
+        self.feed(b"", final=True)
+        text = "".join(self.parts)
+        self.parts = []
+        return unicodedata.normalize("NFC", text)
+
+    def add(self, text: str, final: bool) -> None:
+        """Normalise the newlines of decoded text, check it, and keep it."""
+        if not self.started and text:
+            text = text.removeprefix("\ufeff")
+            self.started = True
+        if self.carriage_return:
+            text = "\r" + text
+        self.carriage_return = not final and text.endswith("\r")
+        if self.carriage_return:
+            text = text[:-1]
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if match := CONTROL_CHARACTER.search(text):
+            line, column = self.position(text, match.start())
+            detail = f"control character U+{ord(match.group()):04X}: this is binary data, not text"
+            raise ParseError(self.origin, line, detail, column=column)
+        self.check_line_lengths(text)
+        newlines = text.count("\n")
+        self.column = len(text) - text.rfind("\n") - 1 if newlines else self.column + len(text)
+        self.line += newlines
+        self.parts.append(text)
+
+    def position(self, text: str, index: int) -> tuple[int, int]:
+        """Return the line and 1-based column of ``text[index]``."""
+        line_start = text.rfind("\n", 0, index)
+        if line_start < 0:
+            return self.line, self.column + index + 1
+        return self.line + text.count("\n", 0, index), index - line_start
+
+    def check_line_lengths(self, text: str) -> None:
+        """Refuse a line longer than MAX_LINE_CHARS as soon as that many characters of it are read.
+
+        Raises:
+            ParseError: at the overlong line.
+        """
+        lengths = [len(piece) for piece in text.split("\n")]
+        lengths[0] += self.column
+        for offset, length in enumerate(lengths):
+            if length > MAX_LINE_CHARS:
+                raise ParseError(
+                    self.origin,
+                    self.line + offset,
+                    f"line is longer than {MAX_LINE_CHARS:,} characters: no record or page line is this long "
+                    "(is the file one endless line, or not text at all?)",
+                )

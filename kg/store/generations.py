@@ -68,9 +68,12 @@ def writer_lock(root: Path):
     """Hold the store's exclusive writer lock (a second ingest fails at once, clearly)."""
     try:
         (root / GENERATIONS).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(root, exc, "cannot create the store directory") from exc
+    try:
         handle = open(root / ".lock", "a+b")  # noqa: SIM115 - released in finally
     except OSError as exc:
-        raise StoreError(str(root), f"cannot create the store directory: {exc.strerror}") from exc
+        raise write_error(root, exc, "cannot write to it") from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
@@ -124,10 +127,29 @@ def write_generation(root: Path, change, describe=None) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(staged_artifacts, ignore_errors=True)
             if isinstance(exc, OSError):
-                raise StoreError(str(root), f"write failed, store left as it was: {exc}") from exc
+                raise write_error(root, exc, "write failed") from exc
             raise
         _remove_old(root, published)
         return published
+
+
+def write_error(root: Path, exc: OSError, failed: str) -> StoreError:
+    """One line that says why a write failed: a full disk, a read-only store, or the system's own words.
+
+    pyoxigraph reports RocksDB's I/O errors as an OSError without errno, so its text is read too.
+    """
+    text = " ".join(str(exc).split())  # RocksDB's messages may span lines
+    if exc.errno == errno.ENOSPC or "No space left on device" in text:
+        reason = "the disk is full (no space left on device)"
+    elif exc.errno == errno.EDQUOT or "Disk quota exceeded" in text:
+        reason = "the disk quota is exceeded"
+    elif exc.errno == errno.EROFS or "Read-only file system" in text:
+        reason = "read-only file system"
+    elif exc.errno in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        reason = "read-only for this user (permission denied)"
+    else:
+        reason = text
+    return StoreError(str(root), f"{failed}: {reason}; nothing was written, the store is as it was")
 
 
 def _number(generation: Path | None) -> int:

@@ -181,15 +181,17 @@ class QueryRunner:
 
     def _run_in_child(self, request: dict) -> QueryAnswer:
         with self.lock:
-            child = self.idle.pop() if self.idle else _Child(self.context, self.root)
+            child = self.idle.pop() if self.idle else None
+        if child is None:
+            child = _Child(self.context, self.root)  # outside the lock: a spawn takes a while
         try:
             child.connection.send(request)
             if not child.connection.poll(self.timeout):
-                child.kill()
+                self._replace(child)
                 raise QueryTimeout(f"the query ran longer than the time limit of {self.timeout:g} s and was stopped")
             reply = child.connection.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
-            child.kill()
+            self._replace(child)
             raise QueryTimeout(f"the query process failed ({exc}); the query was stopped") from exc
         with self.lock:
             self.idle.append(child)
@@ -197,6 +199,19 @@ class QueryRunner:
             return reply[1]
         _status, kind, message = reply
         raise {"QueryRefused": QueryRefused, "ResultTooLarge": ResultTooLarge}.get(kind, QueryTimeout)(message)
+
+    def _replace(self, child: _Child) -> None:
+        """Kill a child, and start its successor in the background so the next query finds one idle."""
+        child.kill()
+        threading.Thread(target=self._spawn_idle, daemon=True).start()
+
+    def _spawn_idle(self) -> None:
+        fresh = _Child(self.context, self.root)
+        with self.lock:
+            if len(self.idle) < self.slots._initial_value:  # noqa: SLF001 - BoundedSemaphore keeps it
+                self.idle.append(fresh)
+                return
+        fresh.kill()
 
     def warm_up(self) -> None:
         """Start the pool's processes now rather than on the first query."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.config import Settings
 from kg.store import Store, open_configured_store
 from kg.web.cache import StateCache
 from kg.web.errors import register_error_handlers
+from kg.web.fairness import budget_for
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -39,6 +41,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     # a polled state could serve a worker's old answers for a second after another showed new ones
     caching = settings.cache_bytes and store.exact_state
     app.extensions["kg_cache"] = StateCache(settings.cache_bytes) if caching else None
+    app.extensions["kg_budget"] = budget_for(settings)
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
     CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
          expose_headers=["ETag", "Last-Modified", "Link", "Location", "Vary", "Content-Length"])
     _register_blueprints(app)

@@ -27,6 +27,7 @@ from kg.vocab import FOAF, SCHEMA
 from kg.web import get_cache, get_settings, get_store
 from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
 from kg.web.describe import HYDRA, Description, Paging, describe, read_status
+from kg.web.fairness import client_slot
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
 
 blueprint = Blueprint("resources", __name__)
@@ -116,7 +117,8 @@ def serve(target: Target) -> Response:
         del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
         return _finish(not_modified, target, media, etag, modified)
     if cached is None:
-        description = describe(store, target.uri, target.kind, page, get_settings().page_size)
+        with client_slot():
+            description = describe(store, target.uri, target.kind, page, get_settings().page_size)
         paging = description.paging or Paging(1, 1, 1)
         if page > paging.last:
             raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")

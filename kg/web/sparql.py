@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEnt
 from kg.store import list_queries
 from kg.vocab import DCTERMS, VOID
 from kg.web import get_cache, get_settings, get_store
+from kg.web.fairness import client_slot
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, best_match, negotiate
 
 blueprint = Blueprint("sparql", __name__)
@@ -175,9 +176,10 @@ def answer_query(query: ProtocolQuery) -> Response:
     key = ("sparql", query.text, tuple(query.default_graphs), tuple(query.named_graphs), *options.values())
     answer = cache.get(state, key) if cache else None
     if answer is None:
-        answer = store.run_query(  # its refusals are answered in kg.web.errors, and never cached
-            query.text, max_bytes=settings.max_result_bytes,
-            default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
+        with client_slot():
+            answer = store.run_query(  # its refusals are answered in kg.web.errors, and never cached
+                query.text, max_bytes=settings.max_result_bytes,
+                default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
         if cache:
             cache.put(state, key, answer, len(answer.body) + len(query.text))
     media_type = chosen[answer.kind]
