@@ -1,0 +1,101 @@
+"""Abuse of the public endpoint: runaway queries, oversized requests, header injection.
+
+Every case runs against the real gunicorn (local and remote store); each runaway query must end
+at the time limit (2 s here) with a clear 503, or answer, and leave the worker free: a cheap query
+right after it answers at once.
+"""
+
+import http.client
+import json
+import time
+import urllib.parse
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import http_fetch
+
+CHEAP = "ASK { ?s a <https://schema.org/Person> }"
+RUNAWAY = {
+    "cartesian product": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+    "property path over everything": "SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:p>|!<urn:x:p>)* ?o . ?o ?p ?q }",
+    "negated path closure": "SELECT ?s ?o WHERE { ?s (!<urn:x:none>)+ ?o } ORDER BY ?o ?s LIMIT 1",
+    "catastrophic regex": ('SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?x . '
+                           'FILTER(REGEX(CONCAT(STR(?c), STR(?x), "!"), "^(([a-z])+.)+[A-Z]([a-z])+$")) }'),
+    "string explosion": ('SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?a), STR(?c), STR(?x)))) AS ?n) '
+                         'WHERE { ?a ?b ?c . ?d ?e ?x }'),
+}
+
+
+def sparql(server, query: str) -> tuple[int, dict, bytes, float]:
+    started = time.perf_counter()
+    status, headers, body = http_fetch(server.url + "sparql?query=" + urllib.parse.quote(query),
+                                       "application/sparql-results+json")
+    return status, headers, body, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("query", RUNAWAY.values(), ids=RUNAWAY.keys())
+def test_runaway_queries_stop_at_the_time_limit_and_free_the_worker(gunicorn_server, query):
+    status, headers, body, seconds = sparql(gunicorn_server, query)
+    assert status in (200, 503), body[:300]
+    assert seconds < 2 + 3  # the limit, and the time to kill and answer
+    if status == 503:
+        assert "time limit of 2 s" in json.loads(body)["error"]["detail"]
+        assert int(headers["Retry-After"]) >= 1
+    status, _headers, body, seconds = sparql(gunicorn_server, CHEAP)
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert seconds < 1.5
+
+
+def raw_request(server, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    """A request http.client sends as given (oversized lines and headers included)."""
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_huge_header_is_431(gunicorn_server):
+    status, _headers, _body = raw_request(gunicorn_server, "GET", "/", {"X-Padding": "a" * 20_000})
+    assert status == 431
+
+
+def test_too_many_headers_is_431(gunicorn_server):
+    status, _headers, _body = raw_request(gunicorn_server, "GET", "/", {f"X-H{n}": "1" for n in range(150)})
+    assert status == 431
+
+
+def test_a_huge_request_line_is_414(gunicorn_server):
+    status, _headers, _body = raw_request(gunicorn_server, "GET", "/sparql?query=" + "a" * 20_000, {})
+    assert status == 414
+
+
+INJECTIONS = [
+    "/author/leon-bottou%0d%0aSet-Cookie:%20owned=1",
+    "/author/leon-bottou.ttl%0d%0aX-Injected:%201",
+    "/paper/x%0aLocation:%20http://evil.example/",
+    "/author/l%C3%A9on-bottou",
+    "/author/%E2%80%AEuottob-noel",  # right-to-left override
+    "/author/leon%00bottou",
+    "/author/leon-bottou.ttl%2f..%2f..%2fetc%2fpasswd",
+    "/author/..%2f..%2fpyproject.toml",
+    "/dumps/..%2fgenerations",
+    "/author/leon-bottou.%E2%80%8Bttl",  # zero-width space in the suffix
+]
+
+
+@pytest.mark.parametrize("path", INJECTIONS)
+def test_odd_slugs_and_suffixes_are_404_and_inject_no_header(gunicorn_server, path):
+    status, headers, body = raw_request(gunicorn_server, "GET", path, {"Accept": "application/json"})
+    assert status == 404
+    assert "Set-Cookie" not in headers and "X-Injected" not in headers
+    assert "evil.example" not in headers.get("Location", "")
+    text = body.decode("utf-8")
+    assert "Traceback" not in text and "/work/" not in text and str(gunicorn_server.settings.store) not in text
