@@ -131,6 +131,9 @@ SETTINGS = (
             "Directory of the named SPARQL queries (*.rq).", _path),
     Setting("source_date_epoch", "SOURCE_DATE_EPOCH", None,
             "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
+    Setting("chunk_papers", "KG_CHUNK_PAPERS", 5000,
+            "Paper records an ingest maps, validates and writes at a time; memory grows with it, not the batch.",
+            _positive(int)),
     Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
             "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
     Setting("max_result_bytes", "KG_MAX_RESULT_BYTES", 16 * 1024 * 1024,
@@ -172,6 +175,7 @@ class Settings:
     ontology_dir: Path = PROJECT_DIR / "ontology"
     queries_dir: Path = PROJECT_DIR / "queries"
     source_date_epoch: int | None = None
+    chunk_papers: int = 5000
     query_timeout: float = 5.0
     max_result_bytes: int = 16 * 1024 * 1024
     max_query_bytes: int = 65536

@@ -7,7 +7,7 @@ before the store is opened for writing, and the write itself is atomic (store/ge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +17,10 @@ from rdflib.namespace import OWL
 from kg.config import Settings
 from kg.errors import KgError, MappingError, ValidationFailed
 from kg.identity import resolve
+from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
-from kg.mapping import MappedBatch, map_batch
+from kg.mapping import MappedBatch, map_batch, map_in_chunks
+from kg.mapping.batch import Change
 from kg.mapping.uris import identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.parsers import parse_source
 from kg.records import ParsedSource
@@ -76,33 +78,62 @@ def read_inputs(
     return parsed, rejects
 
 
+class Gate:
+    """The SHACL gate and the inference of one ingest: shapes and rules are loaded once."""
+
+    def __init__(self, settings: Settings):
+        self.shapes = load_shapes(settings.shapes_dir, settings.base_uri)
+        self.rules = compile_rules(load_ontology(settings.ontology_dir, settings.base_uri))
+        self.inferred_graph = inferred_graph_uri(settings.base_uri)
+
+    def check(self, batch: MappedBatch, result: IngestResult) -> None:
+        """Validate a mapped batch (or chunk), then add what the ontology's alignments imply.
+
+        Raises:
+            ValidationFailed: the batch does not conform to the shapes (carries the report).
+        """
+        report = validate_graph(batch.triples(), self.shapes, batch.record_keys)
+        if not report.conforms:
+            raise ValidationFailed(report)
+        inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add), self.rules)
+        inferred -= {(s, p, o) for s, p, o, _g in batch.restated}  # stated by an earlier chunk
+        batch.add |= {(s, p, o, self.inferred_graph) for s, p, o in inferred}
+        # The shapes have only sh:Violation results, so a conforming chunk's report has no results
+        # and the last one stands for them all.
+        result.report = report
+        result.quads_added += len(batch.add)
+        result.quads_removed += len(batch.remove)
+        result.inferred += len(inferred)
+
+
+def counted(resolution: Resolution) -> IngestResult:
+    return IngestResult(sources=len(resolution.sources), skipped=len(resolution.skipped),
+                        persons=len(resolution.persons), works=len(resolution.works))
+
+
 def build_batch(parsed: Sequence[ParsedSource], store: Store, settings: Settings) -> tuple[MappedBatch, IngestResult]:
-    """Resolve, map, validate and infer a batch against what the store already holds.
+    """Resolve, map, validate and infer a batch, as one chunk, against what the store already holds.
 
     Raises:
         ValidationFailed: the batch does not conform to the shapes (carries the report).
     """
     resolution = resolve(parsed, store.registry())
-    batch = map_batch(resolution, settings.base_uri)
-    shapes = load_shapes(settings.shapes_dir, settings.base_uri)
-    report = validate_graph(batch.triples(), shapes, batch.record_keys)
-    if not report.conforms:
-        raise ValidationFailed(report)
-    rules = compile_rules(load_ontology(settings.ontology_dir, settings.base_uri))
-    inferred_graph = inferred_graph_uri(settings.base_uri)
-    inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add), rules)
-    batch.add |= {(s, p, o, inferred_graph) for s, p, o in inferred}
-    result = IngestResult(
-        sources=len(resolution.sources),
-        skipped=len(resolution.skipped),
-        persons=len(resolution.persons),
-        works=len(resolution.works),
-        quads_added=len(batch.add),
-        quads_removed=len(batch.remove),
-        inferred=len(inferred),
-        report=report,
-    )
+    batch, result = map_batch(resolution, settings.base_uri), counted(resolution)
+    Gate(settings).check(batch, result)
     return batch, result
+
+
+def checked_chunks(resolution: Resolution, settings: Settings, result: IngestResult) -> Iterator[Change]:
+    """Map, validate and infer a resolved batch chunk by chunk (``KG_CHUNK_PAPERS`` papers each),
+    adding to ``result`` as it goes; a chunk that fails the gate stops the ingest (ValidationFailed).
+
+    Identity is decided for the whole batch first (kg.identity), so the chunk size changes
+    neither URIs nor quads: only how many are in memory at once.
+    """
+    gate = Gate(settings)
+    for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers):
+        gate.check(batch, result)
+        yield batch.add, batch.remove
 
 
 def ingest(
@@ -114,16 +145,25 @@ def ingest(
 ) -> IngestResult:
     """Build the graph of ``paths`` into the store (or only check it, with ``write=False``).
 
-    Nothing is written unless every stage succeeds for the whole batch; with ``keep_going``,
+    Nothing is written unless every stage succeeds for the whole batch: the chunks go into a new
+    generation that is published only after the last one passed the gate. With ``keep_going``,
     inputs that cannot be read or parsed are left out and listed in ``result.rejects``.
+
+    With more than ``KG_CHUNK_PAPERS`` papers, ``quads_added`` and ``inferred`` are summed over
+    the chunks: a quad that two chunks both infer counts twice (the manifest's counts are exact).
     """
     parsed, rejects = read_inputs(paths, settings, keep_going, progress)
     store = open_configured_store(settings)
-    batch, result = build_batch(parsed, store, settings)
+    resolution = resolve(parsed, store.registry())
+    result = counted(resolution)
     result.rejects = rejects
-    if write and (batch.add or batch.remove):
-        store.apply(batch.add, batch.remove, Build.of_ingest(settings.now(), result.report))
+    changes = checked_chunks(resolution, settings, result)
+    if write and resolution.sources:
+        store.apply_stream(changes, lambda: Build.of_ingest(settings.now(), result.report))
         result.written = True
+    else:
+        for _change in changes:
+            pass
     return result
 
 

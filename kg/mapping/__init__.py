@@ -1,22 +1,59 @@
 """Mapping: resolved records -> RDF quads in named graphs (one per source, identity, inferred).
 
-The only stage that knows both records and vocabularies. Public surface: :func:`map_batch`.
+The only stage that knows both records and vocabularies. Public surface: :func:`map_batch`, and
+:func:`map_in_chunks` for a batch too large to hold as one set of quads.
 """
 
-from kg.identity.resolve import Resolution
-from kg.mapping.batch import MappedBatch, Quad
-from kg.mapping.identity_graph import map_identity
-from kg.mapping.provenance import FACT_PROPERTIES, map_source_document
-from kg.mapping.schema_org import map_source_records
+from collections.abc import Iterator
 
-__all__ = ["FACT_PROPERTIES", "MappedBatch", "Quad", "map_batch"]
+from kg.identity.resolve import Resolution, paper_authors
+from kg.mapping.batch import MappedBatch, Quad
+from kg.mapping.identity_graph import IdentityEmitter
+from kg.mapping.provenance import FACT_PROPERTIES, map_source_document
+from kg.mapping.schema_org import map_paper, map_stated_person, source_persons
+from kg.mapping.uris import mint_author_uri, mint_paper_uri
+
+__all__ = ["FACT_PROPERTIES", "MappedBatch", "Quad", "map_batch", "map_in_chunks"]
 
 
 def map_batch(resolution: Resolution, base_uri: str) -> MappedBatch:
     """Map every new source of a resolved batch, plus the identity graph changes it implies."""
-    batch = MappedBatch()
+    return next(map_in_chunks(resolution, base_uri, None))
+
+
+def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int | None) -> Iterator[MappedBatch]:
+    """Map a resolved batch in chunks of at most ``papers_per_chunk`` paper records (None: one chunk).
+
+    Identity was decided for the whole batch beforehand, so the URIs do not depend on the chunk
+    size, and the union of the chunks' quads is what one chunk would hold. A chunk holds, besides
+    its records' quads, the identity triples of every entity it touches, and a source's repeated
+    statements (a person's type and spelling, a venue's name): as quads to add where an earlier
+    chunk has not added them yet, and otherwise as ``restated``, so that each chunk can be
+    validated on its own (kg.validation) while nothing is written or inferred twice.
+    """
+    identity = IdentityEmitter(base_uri)
+    batch, filled = MappedBatch(), 0
     for source in resolution.sources:
+        parsed, stated = source.parsed, set()
         map_source_document(batch, source, resolution, base_uri)
-        map_source_records(batch, source, resolution, base_uri)
-    map_identity(batch, resolution, base_uri)
-    return batch
+        identity.source(batch, source)
+        for name, line in source_persons(parsed):
+            map_stated_person(batch, source, name, line, resolution, base_uri, stated)
+            identity.person(batch, resolution.person(name))
+        for person in parsed.persons:
+            uri = mint_author_uri(base_uri, resolution.person(person.name).slug)
+            identity.external_ids(batch, source, uri, person.identifiers)
+        for index, paper in enumerate(parsed.papers):
+            if papers_per_chunk and filled >= papers_per_chunk:
+                yield batch
+                batch, filled = MappedBatch(), 0
+            map_paper(batch, source, index, paper, resolution, base_uri, stated)
+            work = resolution.work_of(parsed, index)
+            identity.work(batch, work)
+            for name in paper_authors(parsed, paper):
+                identity.person(batch, resolution.person(name))
+            if paper.venue:
+                identity.venue(batch, resolution.venue(paper.venue))
+            identity.external_ids(batch, source, mint_paper_uri(base_uri, work.slug), paper.identifiers)
+            filled += 1
+    yield batch

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
 Quad = tuple[Node, Node, Node, Node]
+Change = tuple[Iterable[Quad], Iterable[Quad]]
+"""Quads to add and quads to remove, as a store applies them (kg.store.base.Store.apply_stream)."""
 
 
 @dataclass
@@ -18,6 +21,9 @@ class MappedBatch:
     remove: set[Quad] = field(default_factory=set)
     # Unchanged identity triples of touched entities: not written again, but validated with the batch.
     context: set[Quad] = field(default_factory=set)
+    # Quads an earlier chunk of the same ingest added, repeated because this chunk touches them too:
+    # validated with the chunk, neither written again nor inferred again (kg.mapping.map_in_chunks).
+    restated: set[Quad] = field(default_factory=set)
     record_keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def emit(self, graph: Node, subject: Node, predicate: Node, obj: Node) -> None:
@@ -36,6 +42,6 @@ class MappedBatch:
         self.context |= new & old
 
     def triples(self) -> set[tuple[Node, Node, Node]]:
-        """What the SHACL gate validates: everything added plus the unchanged identity context,
-        as triples (the union of the graphs)."""
-        return {(s, p, o) for s, p, o, _g in self.add} | {(s, p, o) for s, p, o, _g in self.context}
+        """What the SHACL gate validates: everything added plus the unchanged identity context and
+        what earlier chunks added and this one restates, as triples (the union of the graphs)."""
+        return {(s, p, o) for quads in (self.add, self.context, self.restated) for s, p, o, _g in quads}

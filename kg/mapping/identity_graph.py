@@ -6,11 +6,11 @@ the entity's previous identity triples and adds the current ones (DESIGN.md "Ide
 
 from __future__ import annotations
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, XSD
 
 from kg.identity.keys import richest_spelling
-from kg.identity.resolve import Person, Resolution, Work
+from kg.identity.resolve import Person, Source, Venue, Work
 from kg.mapping.batch import MappedBatch, Quad
 from kg.mapping.uris import (
     identity_graph_uri,
@@ -23,21 +23,52 @@ from kg.mapping.uris import (
 from kg.vocab import FOAF, SCHEMA, kg_namespace
 
 
-def map_identity(batch: MappedBatch, resolution: Resolution, base: str) -> None:
-    """Emit the identity graph's triples for every entity the batch touches."""
-    graph = identity_graph_uri(base)
-    key = kg_namespace(base).identityKey
-    for person in resolution.persons.values():
-        new = set(_person_quads(base, person.slug, person.key, person.display, person.alternates))
-        batch.replace(new, set(_previous_person_quads(base, person)))
-    for work in resolution.works.values():
-        batch.replace(set(_work_quads(base, work.slug, work.key, work.year)), set(_previous_work_quads(base, work)))
-    for venue in resolution.venues.values():
-        batch.emit(graph, mint_venue_uri(base, venue.slug), key, Literal(f"venue:{venue.key}"))
-    for source in resolution.sources:
-        uri = mint_source_uri(base, source.slug)
-        batch.emit(graph, uri, key, Literal(f"source:{source.parsed.ref.sha256}"))
-        _map_external_ids(batch, source, resolution, base)
+class IdentityEmitter:
+    """Emits each touched entity's identity triples: replaced at its first touch in an ingest, and
+    only restated (validated, not written) when a later chunk of the same ingest touches it again."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.graph = identity_graph_uri(base)
+        self.key = kg_namespace(base).identityKey
+        self.done: set[str] = set()  # identity keys already emitted by this ingest
+
+    def _first(self, key: str) -> bool:
+        if key in self.done:
+            return False
+        self.done.add(key)
+        return True
+
+    def person(self, batch: MappedBatch, person: Person) -> None:
+        new = set(_person_quads(self.base, person.slug, person.key, person.display, person.alternates))
+        if self._first(f"person:{person.key}"):
+            batch.replace(new, set(_previous_person_quads(self.base, person)))
+        else:
+            batch.restated |= new
+
+    def work(self, batch: MappedBatch, work: Work) -> None:
+        new = set(_work_quads(self.base, work.slug, work.key, work.year))
+        if self._first(f"work:{work.key}"):
+            batch.replace(new, set(_previous_work_quads(self.base, work)))
+        else:
+            batch.restated |= new
+
+    def venue(self, batch: MappedBatch, venue: Venue) -> None:
+        quad = (mint_venue_uri(self.base, venue.slug), self.key, Literal(f"venue:{venue.key}"), self.graph)
+        (batch.add if self._first(f"venue:{venue.key}") else batch.restated).add(quad)
+
+    def source(self, batch: MappedBatch, source: Source) -> None:
+        uri = mint_source_uri(self.base, source.slug)
+        batch.emit(self.graph, uri, self.key, Literal(f"source:{source.parsed.ref.sha256}"))
+
+    def external_ids(self, batch: MappedBatch, source: Source, uri: URIRef, identifiers) -> None:
+        """External identifiers: the stated value in the source graph, the links in the identity graph."""
+        doc = mint_source_uri(self.base, source.slug)
+        for ident in identifiers:
+            batch.emit(doc, uri, SCHEMA.identifier, Literal(f"{ident.scheme}:{ident.value}"))
+            external = mint_external_uri(ident.scheme, ident.value)
+            batch.emit(self.graph, uri, OWL.sameAs, external)
+            batch.emit(self.graph, uri, SCHEMA.sameAs, external)
 
 
 def _person_quads(base: str, slug: str, key: str, display: str, alternates) -> list[Quad]:
@@ -70,18 +101,3 @@ def _work_quads(base: str, slug: str, key: str, year: int | None) -> list[Quad]:
 def _previous_work_quads(base: str, work: Work) -> list[Quad]:
     old = work.previous
     return _work_quads(base, old.slug, old.key.removeprefix("work:"), old.year) if old else []
-
-
-def _map_external_ids(batch: MappedBatch, source, resolution: Resolution, base: str) -> None:
-    """External identifiers: the stated value in the source graph, the links in the identity graph."""
-    parsed = source.parsed
-    graph, doc = identity_graph_uri(base), mint_source_uri(base, source.slug)
-    entities = [(mint_author_uri(base, resolution.person(p.name).slug), p.identifiers) for p in parsed.persons]
-    for index, paper in enumerate(parsed.papers):
-        entities.append((mint_paper_uri(base, resolution.work_of(parsed, index).slug), paper.identifiers))
-    for uri, identifiers in entities:
-        for ident in identifiers:
-            batch.emit(doc, uri, SCHEMA.identifier, Literal(f"{ident.scheme}:{ident.value}"))
-            external = mint_external_uri(ident.scheme, ident.value)
-            batch.emit(graph, uri, OWL.sameAs, external)
-            batch.emit(graph, uri, SCHEMA.sameAs, external)

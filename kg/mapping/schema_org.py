@@ -48,33 +48,49 @@ def version_class(paper: PaperRecord) -> URIRef:
     return by_label or VERSION_CLASS_BY_VENUE_KIND.get(paper.venue_kind or "", FABIO.Expression)
 
 
-def map_source_records(batch: MappedBatch, source: Source, resolution: Resolution, base: str):
-    """Emit the persons, works, versions and venues one source mentions into its graph."""
+Stated = set
+"""(node, predicate, object) triples already added to the current source's graph by an earlier
+chunk of the same ingest: emitted again only as validation context, not written twice."""
+
+
+def emit_stated(batch: MappedBatch, stated: Stated, graph, subject, predicate, obj) -> None:
+    """Emit a triple a source may state many times (a person's type and name, a venue's)."""
+    triple = (subject, predicate, obj)
+    if triple in stated:
+        batch.restated.add((subject, predicate, obj, graph))
+    else:
+        stated.add(triple)
+        batch.emit(graph, subject, predicate, obj)
+
+
+def map_stated_person(batch: MappedBatch, source: Source, name: str, line: int | None, resolution: Resolution,
+                      base: str, stated: Stated, note: bool = True) -> URIRef:
+    """Emit a person as one source names them: typed, with the spelling the source used; ``note``:
+    the line is one of the records that name them (for validation messages)."""
     graph = mint_source_uri(base, source.slug)
-    parsed = source.parsed
-    for name, line in _named_persons(parsed):
-        person = mint_author_uri(base, resolution.person(name).slug)
-        batch.emit(graph, person, RDF.type, SCHEMA.Person)
-        batch.emit(graph, person, kg_namespace(base).statedName, Literal(name))
-        batch.note(person, parsed.record_key(line))
-    for index, paper in enumerate(parsed.papers):
-        map_paper(batch, source, index, paper, resolution, base)
+    person = mint_author_uri(base, resolution.person(name).slug)
+    emit_stated(batch, stated, graph, person, RDF.type, SCHEMA.Person)
+    emit_stated(batch, stated, graph, person, kg_namespace(base).statedName, Literal(name))
+    if note:
+        batch.note(person, source.parsed.record_key(line))
+    return person
 
 
-def _named_persons(parsed):
-    if parsed.subject is not None:
-        yield parsed.subject.name, parsed.subject.line
-    for person in parsed.persons:
-        yield person.name, person.line
-    for paper in parsed.papers:
-        for name in paper.authors or ():
-            yield name, paper.line
+def source_persons(parsed) -> list[tuple[str, int | None]]:
+    """(name, line) of the persons a source names outside its paper records: its subject and person lines."""
+    named = [(parsed.subject.name, parsed.subject.line)] if parsed.subject is not None else []
+    return named + [(person.name, person.line) for person in parsed.persons]
 
 
-def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord, resolution: Resolution, base: str):
-    """Emit one paper record: its work (title, authors, author list, abstract) and its version."""
+def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord, resolution: Resolution, base: str,
+              stated: Stated):
+    """Emit one paper record: its authors as named, its work (title, authors, author list, abstract), its version."""
     graph = mint_source_uri(base, source.slug)
     key = source.parsed.record_key(paper.line)
+    for name in paper.authors or ():
+        map_stated_person(batch, source, name, paper.line, resolution, base, stated)
+    if paper.authors is None and source.parsed.subject is not None:  # the profile's subject is the author
+        map_stated_person(batch, source, source.parsed.subject.name, None, resolution, base, stated, note=False)
     work = resolution.work_of(source.parsed, index)
     work_uri = mint_paper_uri(base, work.slug)
     batch.note(work_uri, key)
@@ -88,10 +104,11 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
         batch.emit(graph, work_uri, BIBO.authorList, _emit_list(batch, graph, authors, seed))
     if paper.abstract:
         batch.emit(graph, work_uri, SCHEMA.abstract, Literal(paper.abstract))
-    map_version(batch, graph, work_uri, work.slug, paper, resolution, base, key)
+    map_version(batch, graph, work_uri, work.slug, paper, resolution, base, key, stated)
 
 
-def map_version(batch, graph, work_uri, work_slug, paper: PaperRecord, resolution: Resolution, base, key):
+def map_version(batch, graph, work_uri, work_slug, paper: PaperRecord, resolution: Resolution, base, key,
+                stated: Stated):
     """Emit the version: the paper as it appeared in one venue in one year, with its own abstract."""
     venue = resolution.venue(paper.venue) if paper.venue else None
     version = mint_version_uri(base, work_slug, version_slug(venue and venue.slug, paper.year, paper.type_label))
@@ -111,10 +128,10 @@ def map_version(batch, graph, work_uri, work_slug, paper: PaperRecord, resolutio
         venue_uri = mint_venue_uri(base, venue.slug)
         batch.note(venue_uri, key)
         batch.emit(graph, version, SCHEMA.isPartOf, venue_uri)
-        batch.emit(graph, venue_uri, RDF.type, kg_namespace(base).Venue)
-        batch.emit(graph, venue_uri, SCHEMA.name, Literal(paper.venue))
+        emit_stated(batch, stated, graph, venue_uri, RDF.type, kg_namespace(base).Venue)
+        emit_stated(batch, stated, graph, venue_uri, SCHEMA.name, Literal(paper.venue))
         if paper.venue_kind in VENUE_CLASSES:
-            batch.emit(graph, venue_uri, RDF.type, VENUE_CLASSES[paper.venue_kind])
+            emit_stated(batch, stated, graph, venue_uri, RDF.type, VENUE_CLASSES[paper.venue_kind])
 
 
 def _emit_list(batch: MappedBatch, graph, members, seed: str) -> BNode:

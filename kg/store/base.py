@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from kg.identity.registry import Registry
-from kg.mapping.batch import Quad
+from kg.mapping.batch import Change, Quad
 from kg.store.runner import QueryAnswer
 
 DUMP_FORMATS = {
@@ -44,6 +44,10 @@ class Store(Protocol):
         ``build`` (kg.store.dump.Build) says what made the change; it is published with the
         change's artifacts (dumps, validation report, manifest).
         """
+
+    def apply_stream(self, changes: Iterable[Change], build) -> None:
+        """Apply (add, remove) changes in order as one atomic change; ``build()`` is called after
+        the last one. A directory store holds one change in memory at a time."""
 
     def artifacts(self) -> Path | None:
         """The directory of the current content's dumps, report and manifest, if it has one."""

@@ -6,14 +6,14 @@ answers lookups and aggregates 4-30x faster than rdflib (BENCHMARKS.md), and per
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Quad
+from kg.mapping.batch import Change, Quad
 from kg.store.dump import Build, dump_graph, write_artifacts
 from kg.store.generations import artifacts_of, current_generation, open_read_only, write_generation
 from kg.store.registry import StoreRegistry
@@ -107,18 +107,26 @@ class OxigraphStore:
         Args:
             build: what made the change (its SHACL report goes into the artifacts).
         """
-        additions = [to_quad(q) for q in add]
-        removals = [to_quad(q) for q in remove]
-        build = build or Build.unrecorded()
+        self.apply_stream([(add, remove)], lambda: build or Build.unrecorded())
 
+    def apply_stream(self, changes: Iterable[Change], build: Callable[[], Build]) -> None:
+        """Apply (add, remove) changes one after the other in one new generation, published at the end.
+
+        ``changes`` may be a generator that computes each change as the previous one is written
+        (kg.pipeline maps and validates a large batch in chunks): only one change is in memory
+        at a time. If it raises, the unpublished generation is removed and readers never see any
+        of it. ``build()`` is called after the last change, for the artifacts.
+        """
         def change(store: ox.Store) -> None:
-            for quad in removals:
-                remove_from_union(store, quad)
-            # no WAL; atomicity comes from the generation swap
-            store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
+            for add, remove in changes:
+                for quad in remove:
+                    remove_from_union(store, to_quad(quad))
+                additions = [to_quad(q) for q in add]
+                # no WAL; atomicity comes from the generation swap
+                store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
 
         def describe(store: ox.Store, directory: Path, name: str) -> None:
-            write_artifacts(store, directory, name, self.base_uri, build)
+            write_artifacts(store, directory, name, self.base_uri, build())
 
         write_generation(self.root, change, describe)
         self._reader = None

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Quad
+from kg.mapping.batch import Change, Quad
 from kg.store.dump import MANIFEST, Build, dump_graph, write_artifacts
 from kg.store.registry import StoreRegistry
 from kg.store.remote_update import (
@@ -290,6 +290,16 @@ class RemoteStore:
         return directory
 
     # -- writing ---------------------------------------------------------------------------------
+
+    def apply_stream(self, changes: Iterable[Change], build: Callable[[], Build]) -> None:
+        """Apply every change as one update (:meth:`apply`): a remote store is written atomically in
+        one guarded request, so the changes are gathered first (memory grows with the batch)."""
+        add: set[Quad] = set()
+        remove: set[Quad] = set()
+        for chunk_add, chunk_remove in changes:
+            remove |= set(chunk_remove) - add
+            add |= set(chunk_add)
+        self.apply(add, remove, build())
 
     def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
         """Remove then add quads in one update request, and publish the new generation's artifacts.
