@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test lint clean bench
+.PHONY: install install-test serve build test reliability load lint clean bench
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,22 @@ build: $(BIN)/kg
 serve: build
 	KG_STORE=$(STORE) KG_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py server:app
 
-## test: install with test extras and run the whole default test suite
+## test: install with test extras and run the whole default test suite (the slow marker is left out)
 test: install-test
 	$(BIN)/ruff check kg tests server.py
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not slow"
+
+## reliability: the long runs of RELIABILITY.md, not part of CI: many kill -9s, a 1 GB input,
+## 2,000-example property tests (KG_RELIABILITY_KILLS, HYPOTHESIS_PROFILE), then the load test
+reliability: install-test
+	HYPOTHESIS_PROFILE=reliability $(BIN)/pytest -q -s -m slow tests/test_bad_corpus.py tests/test_reliability_store.py
+	HYPOTHESIS_PROFILE=reliability $(BIN)/pytest -q tests/test_properties.py
+	$(MAKE) load
+
+## load: the loopback load test and 10-minute soak at $(LOAD_PAPERS) papers (wrk; Debian: apt-get install -y wrk)
+LOAD_PAPERS ?= 100000
+load: $(VENV)/.bench-installed
+	$(BIN)/python reliability/load.py --papers $(LOAD_PAPERS)
 
 ## bench: run bench/run.py at SIZES papers (e.g. SIZES=1000,10000,100000) and regenerate BENCHMARKS.md;
 ## the HTTP stage also needs wrk (Debian: apt-get install -y wrk)

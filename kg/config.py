@@ -131,6 +131,9 @@ SETTINGS = (
             "Directory of the named SPARQL queries (*.rq).", _path),
     Setting("source_date_epoch", "SOURCE_DATE_EPOCH", None,
             "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
+    Setting("max_input_bytes", "KG_MAX_INPUT_BYTES", 256 * 1024 * 1024,
+            "Largest input file an ingest reads, in bytes; a larger one is refused before it is read.",
+            _positive(int)),
     Setting("chunk_papers", "KG_CHUNK_PAPERS", 5000,
             "Paper records an ingest maps, validates and writes at a time; memory grows with it, not the batch.",
             _positive(int)),
@@ -175,6 +178,7 @@ class Settings:
     ontology_dir: Path = PROJECT_DIR / "ontology"
     queries_dir: Path = PROJECT_DIR / "queries"
     source_date_epoch: int | None = None
+    max_input_bytes: int = 256 * 1024 * 1024
     chunk_papers: int = 5000
     query_timeout: float = 5.0
     max_result_bytes: int = 16 * 1024 * 1024

@@ -70,7 +70,7 @@ def read_inputs(
     parsed, rejects = [], []
     for path in progress(paths):
         try:
-            parsed.append(parse_source(read_source(path, now)))
+            parsed.append(parse_source(read_source(path, now, settings.max_input_bytes)))
         except KgError as exc:
             if not keep_going:
                 raise

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kg.errors import SourceError
+from kg.errors import ParseError, SourceError
 from kg.parsers import arrow_cluster, records_jsonl, researcher_profile
+from kg.parsers.lines import first_nonblank_lines
 from kg.parsers.page_layout import shorten
 from kg.records import ParsedSource
 from kg.sources.files import RawSource
@@ -53,16 +54,33 @@ def parse_source(raw: RawSource) -> ParsedSource:
 
     Raises:
         SourceError: the kind cannot be detected (the message quotes the first line).
-        ParseError: the input has the kind's shape but not its structure.
+        ParseError: the input has the kind's shape but not its structure, or its first line looks
+            like JSON but is no person or paper record (the message says why not).
     """
     kind = detect_kind(raw.text)
     if kind is None:
-        first = next((line.strip() for line in raw.text.split("\n") if line.strip()), "")
+        first = first_nonblank_lines(raw.text, 1)
+        number, line = first[0] if first else (1, "")
+        if line.lstrip().startswith(("{", "[")):
+            explain_json_line(raw.ref.origin, number, line)
         raise SourceError(
             raw.ref.origin,
-            f"unknown kind of input: expected one of {', '.join(KNOWN_KINDS)} (first line: {shorten(first)!r})",
+            f"unknown kind of input: expected one of {', '.join(KNOWN_KINDS)} (first line: {shorten(line.strip())!r})",
         )
     return PARSERS[kind](raw)
+
+
+def explain_json_line(origin: str, number: int, line: str) -> None:
+    """Say what is wrong with a first line that looks like JSON but is no person or paper record.
+
+    Raises:
+        ParseError: what the records-jsonl parser finds wrong with the line, at its line and column.
+    """
+    try:
+        records_jsonl.read_record(origin, number, line)
+    except ParseError as problem:
+        detail = f"{problem.detail} (the first line looks like JSON, so the input was read as {records_jsonl.KIND})"
+        raise ParseError(origin, number, detail, column=problem.column) from problem
 
 
 __all__ = ["PARSERS", "detect_kind", "parse_source"]

@@ -26,14 +26,17 @@ from dataclasses import dataclass
 from kg.errors import ParseError
 from kg.parsers.cleaning import clean_text, split_abstract_trailer
 from kg.parsers.page_layout import (
+    COUNT,
     YEAR,
     Block,
     Prelude,
     check_restated_count,
     check_stated_count,
+    count_value,
     find_fact,
     heads_with,
     is_yearish,
+    missing_title_error,
     read_prelude,
     split_blocks,
     unrecognised_line_error,
@@ -61,8 +64,8 @@ _VENUE_KINDS = {
 }
 _FIELDS = (
     (re.compile(r"^Possible papers associated with .+$"), "page_description", str),
-    (re.compile(r"^([\d,]+) papers?$"), "stated_paper_count", int),
-    (re.compile(r"^([\d,]+) author rows?$"), "stated_author_row_count", int),
+    (re.compile(rf"^({COUNT}) papers?$"), "stated_paper_count", int),
+    (re.compile(rf"^({COUNT}) author rows?$"), "stated_author_row_count", int),
 )
 _HEADER_FORM = "'<Venue> <Kind> <year> <Type label>', e.g. 'NeurIPS Conference 2025 Conference Paper'"
 
@@ -123,15 +126,15 @@ def parse_arrow_cluster(raw: RawSource) -> ParsedSource:
 
 def read_prelude_line(line: int, text: str, prelude: Prelude) -> bool:
     """Read one line before the entries into ``prelude``; return False if it is not recognised."""
-    restates = prelude.previous == HEADING and re.fullmatch(r"[\d,]+", text)
+    restates = prelude.previous == HEADING and re.fullmatch(COUNT, text)
     if restates:
-        prelude.restated.append(PageFact("stated_paper_count", int(text.replace(",", "")), line))
+        prelude.restated.append(PageFact("stated_paper_count", count_value(text), line))
         return True
     if text == HEADING:
         return True
     for pattern, name, convert in _FIELDS:
         if match := pattern.match(text):
-            value = clean_text(match.group(0)) if convert is str else int(match.group(1).replace(",", ""))
+            value = clean_text(match.group(0)) if convert is str else count_value(match.group(1))
             prelude.facts.append(PageFact(name, value, line))
             return True
     return False
@@ -230,8 +233,8 @@ def build_paper(origin: str, entry: EntryBlocks, problems: list[ParseError]) -> 
         detail = f"author list at line {entry.line} has no entry header before it (expected {_HEADER_FORM})"
         problems.append(ParseError(origin, entry.line, detail))
         return None
-    if entry.title is None:
-        problems.append(ParseError(origin, entry.line, f"entry at line {entry.line} has no title"))
+    if missing := missing_title_error(origin, entry.line, entry.title):
+        problems.append(missing)
         return None
     if entry.authors is None:
         detail = f"entry at line {entry.line} has no author list (expected '  • Name' lines after the title)"
@@ -239,6 +242,7 @@ def build_paper(origin: str, entry: EntryBlocks, problems: list[ParseError]) -> 
         return None
     try:
         venue, venue_kind, year, type_label = parse_entry_header(origin, entry.header)
+        authors = read_authors(origin, entry)
     except ParseError as problem:
         problems.append(problem)
         return None
@@ -246,7 +250,7 @@ def build_paper(origin: str, entry: EntryBlocks, problems: list[ParseError]) -> 
     return PaperRecord(
         title=clean_text(entry.title.text),
         line=entry.line,
-        authors=tuple(clean_text(name) for name in entry.authors.bullet_items()),
+        authors=authors,
         abstract=abstract or None,
         venue=venue,
         venue_kind=venue_kind,
@@ -254,6 +258,21 @@ def build_paper(origin: str, entry: EntryBlocks, problems: list[ParseError]) -> 
         type_label=type_label,
         copyright=copyright_,
     )
+
+
+def read_authors(origin: str, entry: EntryBlocks) -> tuple[str, ...]:
+    """Return the cleaned names of an entry's author bullets, in page order.
+
+    Raises:
+        ParseError: at a bullet with no name (``  •`` alone, or only markup).
+    """
+    names = tuple(clean_text(name) for name in entry.authors.bullet_items())
+    for offset, name in enumerate(names):
+        if not name:
+            line = entry.authors.line + offset  # a block's lines are consecutive
+            detail = f"author bullet at line {line} of the entry at line {entry.line} has no name"
+            raise ParseError(origin, line, detail)
+    return names
 
 
 def parse_entry_header(origin: str, block: Block) -> tuple[str, str | None, int, str]:

@@ -27,6 +27,6 @@ def iter_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def first_nonblank_lines(text: str, count: int) -> list[tuple[int, str]]:
-    """Return the first ``count`` lines of ``text`` that are not blank, numbered, stripped."""
-    nonblank = ((number, line.strip()) for number, line in iter_lines(text) if line.strip())
+    """Return the first ``count`` lines of ``text`` that are not blank, numbered, as they are."""
+    nonblank = ((number, line) for number, line in iter_lines(text) if line.strip())
     return list(islice(nonblank, count))

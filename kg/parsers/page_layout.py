@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kg.errors import ParseError
 from kg.parsers.cleaning import clean_text
+from kg.parsers.lines import first_nonblank_lines
 from kg.records import PageFact
 
 _BULLET = re.compile(r"^\s*•\s*(?P<item>.*)$")
@@ -19,6 +20,9 @@ _BULLET = re.compile(r"^\s*•\s*(?P<item>.*)$")
 # least 3 digits ("2025", "20X5", "202", "20255"). "10B" or "GPT-4" are not years.
 _YEARISH = re.compile(r"^[12][0-9A-Za-z]{2,4}$")
 YEAR = re.compile(r"^\d{4}$")
+# A stated count: digits, perhaps grouped with commas ("1,234"). At most 18 characters, so that a
+# line of a thousand digits is an unrecognised line, not a number int() refuses to convert.
+COUNT = r"\d[\d,]{0,17}"
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,38 @@ def split_blocks(text: str) -> list[Block]:
     return blocks
 
 
+# The longest titles of real papers are about 250 characters; a longer "title" is the abstract of
+# an entry whose title is missing.
+MAX_TITLE_CHARS = 300
+
+
+def missing_title_error(origin: str, line: int, title: Block | None) -> ParseError | None:
+    """Return the error for an entry whose title is missing, or None if ``title`` reads as one.
+
+    A title is missing when there is no block for it, when nothing is left of the block once markup
+    is removed, or when the block is too long to be a title: then it is the entry's abstract, moved
+    up into the title's place.
+    """
+    if title is None:
+        return ParseError(origin, line, f"entry at line {line} has no title")
+    if not clean_text(title.text):
+        detail = f"entry at line {line} has no title: line {title.line} is empty once HTML tags are removed"
+        return ParseError(origin, line, detail)
+    if len(title.text) > MAX_TITLE_CHARS:
+        detail = (f"entry at line {line} has no title: the paragraph at line {title.line} has {len(title.text):,} "
+                  f"characters, an abstract rather than a title (titles have at most {MAX_TITLE_CHARS})")
+        return ParseError(origin, line, detail)
+    return None
+
+
+def count_value(text: str) -> int:
+    """The value of a stated count matched by COUNT: ``"1,234"`` -> 1234."""
+    return int(text.replace(",", ""))
+
+
 def heads_with(text: str, title: str) -> bool:
     """Whether ``title`` is the first or second non-blank line of ``text`` (after a site name)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return title in lines[:2]
+    return any(line.strip() == title for _, line in first_nonblank_lines(text, 2))
 
 
 def is_yearish(token: str) -> bool:
@@ -168,7 +200,7 @@ def read_prelude(
         problems: where an unrecognised line is reported.
 
     Raises:
-        ParseError: the page title or the subject name is missing.
+        ParseError: the page title or the subject name is missing (or empty once cleaned).
     """
     lines = [(block.line + i, line.strip()) for block in blocks for i, line in enumerate(block.lines)]
     titles = [i for i, (_, text) in enumerate(lines) if text == page_title]
@@ -180,6 +212,9 @@ def read_prelude(
     if len(lines) <= titles[0] + 1:
         raise ParseError(origin, lines[titles[0]][0], f"page has no subject name after {page_title!r}")
     subject_line, subject = lines[titles[0] + 1]
+    if not clean_text(subject):
+        detail = f"page has no subject name after {page_title!r}: line {subject_line} is empty once tags are removed"
+        raise ParseError(origin, subject_line, detail)
     prelude = Prelude(clean_text(subject), subject_line, facts, [], subject)
     for position, (line, text) in enumerate(lines[titles[0] + 2 :]):
         prelude.position = position

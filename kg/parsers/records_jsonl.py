@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,14 +28,17 @@ from kg.parsers.cleaning import clean_text
 from kg.parsers.lines import first_nonblank_lines, iter_lines
 from kg.parsers.page_layout import shorten
 from kg.records import IDENTIFIER_SCHEMES, Identifier, PaperRecord, ParsedSource, PersonRecord
-from kg.sources.files import CONTROL_CHARACTER, RawSource
+from kg.sources.files import RawSource
 
 KIND = "records-jsonl"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "records.schema.json"
 RECORD_TYPES = ("person", "paper")  # in the order of the schema's oneOf branches
 MAX_DEPTH = 32  # a record nests 3 levels deep; Python's JSON decoder gives up near 1,000
 MAX_MESSAGE_CHARS = 300  # a schema message quotes the bad value, which may be a megabyte long
-_UNWRITABLE = re.compile(CONTROL_CHARACTER.pattern[:-1] + r"\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What no file kg reads may hold (kg.sources.files.CONTROL_CHARACTER), and lone surrogates, which
+# only a JSON escape can spell and no UTF-8 encoder can write.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class DuplicateKeyError(ValueError):
@@ -99,8 +103,9 @@ def read_record(origin: str, number: int, line: str) -> dict[str, Any]:
         raise ParseError(origin, number, str(exc)) from exc
     except RecursionError as exc:
         raise ParseError(origin, number, f"JSON nested too deeply: a record nests at most {MAX_DEPTH} levels") from exc
-    except ValueError as exc:  # an integer of more digits than int() converts (sys.get_int_max_str_digits)
-        raise ParseError(origin, number, f"invalid JSON value: {exc}") from exc
+    except ValueError as exc:  # an integer of more digits than int() converts
+        detail = f"invalid JSON: a number has more than {sys.get_int_max_str_digits():,} digits"
+        raise ParseError(origin, number, detail) from exc
     problem = find_unwritable_value(record)
     if problem is not None:
         raise ParseError(origin, number, problem)
@@ -111,7 +116,7 @@ def read_record(origin: str, number: int, line: str) -> dict[str, Any]:
 
 
 def find_unwritable_value(value: Any, path: str = "$", depth: int = 0) -> str | None:
-    """Describe the first part of a decoded line no record may hold, or return None.
+    """Describe the first part of a decoded line that no record may hold, or return None.
 
     That is: nesting deeper than MAX_DEPTH, or a key or string with a control character or a lone
     surrogate. Checked before the schema, whose messages quote values.
@@ -119,21 +124,25 @@ def find_unwritable_value(value: Any, path: str = "$", depth: int = 0) -> str | 
     if depth > MAX_DEPTH:
         return f"{path}: JSON nested too deeply: a record nests at most {MAX_DEPTH} levels"
     if isinstance(value, str):
-        if match := _UNWRITABLE.search(value):
-            kind = "lone surrogate" if "\ud800" <= match.group() <= "\udfff" else "control character"
-            return f"{path}: {kind} U+{ord(match.group()):04X} in {shorten(value)!r}: not allowed in text"
-        return None
+        match = _UNWRITABLE.search(value)
+        if match is None:
+            return None
+        kind = "lone surrogate" if "\ud800" <= match.group() <= "\udfff" else "control character"
+        return f"{path}: {kind} U+{ord(match.group()):04X} in {shorten(value)!r}: not allowed in text"
     if isinstance(value, dict):
-        children = [(f"{path}.{key}", key) for key in value]
-        problem = next((p for key in value if (p := find_unwritable_value(key, f"{path} key", depth + 1))), None)
-        if problem is not None:
-            return problem
-        pairs = ((child, value[key]) for child, key in children)
+        children = [(f"{path} key", key) for key in value]
+        children += [(child_path(path, key), item) for key, item in value.items()]
     elif isinstance(value, list):
-        pairs = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+        children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
     else:
         return None
-    return next((p for child, item in pairs if (p := find_unwritable_value(item, child, depth + 1))), None)
+    found = (find_unwritable_value(child, where, depth + 1) for where, child in children)
+    return next((problem for problem in found if problem is not None), None)
+
+
+def child_path(path: str, key: str) -> str:
+    """The JSON path of a member: ``$.title``, or ``$['odd key']`` for a key that is not a plain word."""
+    return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[{shorten(key)!r}]"
 
 
 def shorten_message(message: str) -> str:

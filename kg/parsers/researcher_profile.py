@@ -28,14 +28,17 @@ from dataclasses import dataclass
 from kg.errors import ParseError
 from kg.parsers.cleaning import clean_text, split_abstract_trailer
 from kg.parsers.page_layout import (
+    COUNT,
     YEAR,
     Block,
     Prelude,
     check_restated_count,
     check_stated_count,
+    count_value,
     find_fact,
     heads_with,
     is_yearish,
+    missing_title_error,
     read_prelude,
     split_blocks,
     unrecognised_line_error,
@@ -80,15 +83,15 @@ DROPPED_CHROME = (
 _CHROME_LINES = frozenset(text for text, _ in DROPPED_CHROME)
 
 _COUNTS = (
-    (re.compile(r"^([\d,]+)\s*works?$"), "stated_work_count"),
-    (re.compile(r"^([\d,]+)\s*followers?$"), "stated_follower_count"),
-    (re.compile(r"^([\d,]+)\s*topics?$"), "stated_topic_count"),
-    (re.compile(r"^([\d,]+)\s*close collaborators?$"), "stated_collaborator_count"),
-    (re.compile(r"^([\d,]+)\s*published items?(?:\(s\))?$"), "stated_published_item_count"),
+    (re.compile(rf"^({COUNT})\s*works?$"), "stated_work_count"),
+    (re.compile(rf"^({COUNT})\s*followers?$"), "stated_follower_count"),
+    (re.compile(rf"^({COUNT})\s*topics?$"), "stated_topic_count"),
+    (re.compile(rf"^({COUNT})\s*close collaborators?$"), "stated_collaborator_count"),
+    (re.compile(rf"^({COUNT})\s*published items?(?:\(s\))?$"), "stated_published_item_count"),
 )
-_FOLLOW = re.compile(r"^Follow researcher\s*([\d,]+)$")
+_FOLLOW = re.compile(rf"^Follow researcher\s*({COUNT})$")
 _TRUST = re.compile(
-    r"^Trust\s*(?P<score>\d+)\s*-\s*(?P<label>.+?)\s*Verification\s*(?P<level>L\d+)"
+    r"^Trust\s*(?P<score>\d{1,9})\s*-\s*(?P<label>.+?)\s*Verification\s*(?P<level>L\d+)"
     r"\s*(?P<claim>(?:Unclaimed|Claimed) author)?$"
 )
 _COLLABORATION = re.compile(r"(?:Not open|Open) to collaborate$")
@@ -164,7 +167,7 @@ def read_prelude_line(line: int, text: str, prelude: Prelude) -> bool:
     if text in _CHROME_LINES:
         return True
     if follow := _FOLLOW.match(text):
-        prelude.restated.append(PageFact("stated_follower_count", int(follow.group(1).replace(",", "")), line))
+        prelude.restated.append(PageFact("stated_follower_count", count_value(follow.group(1)), line))
         return True
     facts = read_count(text) or read_trust(text) or read_role_line(text)
     if not facts and prelude.position == 0:
@@ -179,7 +182,7 @@ def read_count(text: str) -> list[tuple[str, int]]:
     """Read ``5works``, ``0followers``, ``5 published item(s)`` and the like."""
     for pattern, name in _COUNTS:
         if match := pattern.match(text):
-            return [(name, int(match.group(1).replace(",", "")))]
+            return [(name, count_value(match.group(1)))]
     return []
 
 
@@ -280,8 +283,8 @@ def looks_like_header(block: Block) -> bool:
 def build_paper(origin: str, entry: EntryBlocks, problems: list[ParseError]) -> PaperRecord | None:
     """Turn one entry's blocks into a PaperRecord; record what is wrong with it in ``problems``."""
     line = entry.header.line
-    if entry.title is None:
-        problems.append(ParseError(origin, line, f"entry at line {line} has no title"))
+    if missing := missing_title_error(origin, line, entry.title):
+        problems.append(missing)
         return None
     try:
         type_label, year, venue = parse_entry_header(origin, entry.header)
