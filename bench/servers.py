@@ -147,15 +147,58 @@ def stop(server: Server) -> None:
     server.process.wait()
 
 
-def cpu_seconds(server: Server) -> dict[str, float]:
+def cpu_seconds(server: Server, reaped: bool = False) -> dict[str, float]:
     """CPU time (user + system) used so far by each role in the server's session.
 
     Roles: ``master`` (the process started), ``web`` (gunicorn workers), ``query`` (kg's query
     processes, started by multiprocessing), ``server`` (oxigraph's single process). Read from
-    /proc/PID/stat, so a process that already exited is not counted.
+    /proc/PID/stat, so a process that already exited is not counted, unless ``reaped``: then each
+    process also counts the time of its children that exited and were waited for (cutime,
+    cstime), e.g. a query process killed at the time limit counts in its web worker's role; the
+    sum over roles is then all the CPU the server used, the roles' shares less exact.
     """
-    session = server.process.pid
     totals: dict[str, float] = {}
+    for _pid, role, fields in _session_processes(server):
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+        totals[role] = totals.get(role, 0.0) + ticks / CLOCK_TICKS
+    return totals
+
+
+def memory_kib(server: Server) -> list[dict]:
+    """Resident memory of every process in the server's session now: pid, role, RSS and PSS in KiB.
+
+    RSS is /proc/PID/status VmRSS (pages a forked worker shares with its parent count in both);
+    PSS is /proc/PID/smaps_rollup Pss (shared pages divided among their sharers, so PSS adds up
+    across processes; None when the kernel has no smaps_rollup). A process that exits while it
+    is read is left out.
+    """
+    processes = []
+    for pid, role, _fields in _session_processes(server):
+        try:
+            rss = _kib_field(Path(f"/proc/{pid}/status"), "VmRSS:")
+        except OSError:
+            continue
+        try:
+            pss = _kib_field(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
+        except OSError:
+            pss = None
+        if rss is not None:
+            processes.append({"pid": pid, "role": role, "rss_kib": rss, "pss_kib": pss})
+    return sorted(processes, key=lambda item: item["pid"])
+
+
+def _kib_field(path: Path, name: str) -> int | None:
+    for line in path.read_text().splitlines():
+        if line.startswith(name):
+            return int(line.split()[1])
+    return None
+
+
+def _session_processes(server: Server):
+    """(pid, role, /proc/PID/stat fields after the command name) of every process in the server's session."""
+    session = server.process.pid
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -167,10 +210,7 @@ def cpu_seconds(server: Server) -> dict[str, float]:
         fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state ppid pgrp session ...
         if int(fields[3]) != session:
             continue
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        role = _role(server, int(entry.name), cmdline)
-        totals[role] = totals.get(role, 0.0) + ticks / CLOCK_TICKS
-    return totals
+        yield int(entry.name), _role(server, int(entry.name), cmdline), fields
 
 
 def machine_cpu_seconds() -> dict[str, float]:

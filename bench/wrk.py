@@ -54,10 +54,6 @@ def wrk_version() -> str:
 
 def run_wrk(base_url: str, request: Request, connections: int, duration_s: float, timeout_s: float = 30.0) -> dict:
     """Run wrk with one thread; return requests/s, latency percentiles (seconds), bytes, errors and wrk's CPU."""
-    command = [wrk_path(), "-t1", f"-c{connections}", f"-d{duration_s:g}s", f"--timeout={timeout_s:g}s",
-               "-s", str(LUA)]
-    for name, value in request.headers.items():
-        command += ["-H", f"{name}: {value}"]
     if any(b"\0" in body for body in request.bodies):
         raise BenchError("a rotating request body contains a NUL byte, which bench/wrk_report.lua splits on")
     with tempfile.NamedTemporaryFile(prefix="wrk-body-", suffix=".txt") as body:
@@ -66,15 +62,42 @@ def run_wrk(base_url: str, request: Request, connections: int, duration_s: float
         env = dict(os.environ, BENCH_METHOD=request.method,
                    BENCH_BODY_FILE=body.name if request.body and not request.bodies else "",
                    BENCH_BODIES_FILE=body.name if request.bodies else "")
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        finished = subprocess.run([*command, base_url + request.path], capture_output=True, text=True, env=env,
-                                  timeout=duration_s + timeout_s + 30)
-        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        what = f"{request.method} {base_url}{request.path}"
+        raw, client_cpu = run_script(base_url + request.path, LUA, connections, duration_s, timeout_s,
+                                     headers=request.headers, env=env, what=what)
+    return summarize(raw, connections, client_cpu)
+
+
+def run_script(url: str, script, connections: int, duration_s: float, timeout_s: float = 30.0, *,
+               threads: int = 1, headers: dict[str, str] | None = None, env: dict[str, str] | None = None,
+               args: tuple[str, ...] = (), what: str | None = None) -> tuple[dict, float]:
+    """Run wrk with a Lua ``script`` whose ``done()`` prints one JSON line starting with ``{"requests"``.
+
+    ``args`` are passed to the script's ``init(args)`` (after wrk's ``--``). Returns that JSON
+    (the last such line) and the CPU seconds wrk used.
+    """
+    command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", f"--timeout={timeout_s:g}s",
+               "-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    if args:
+        command += ["--", *args]
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finished = subprocess.run(command, capture_output=True, text=True, env=env,
+                              timeout=duration_s + timeout_s + 30)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [line for line in finished.stdout.splitlines() if line.startswith('{"requests"')]
     if finished.returncode != 0 or not lines:
-        raise BenchError(f"wrk failed (exit {finished.returncode}) on {request.method} {base_url}{request.path}:\n"
+        raise BenchError(f"wrk failed (exit {finished.returncode}) on {what or url}:\n"
                          f"{finished.stderr}\n{finished.stdout}")
-    raw = json.loads(lines[-1])
+    client_cpu = (children_after.ru_utime + children_after.ru_stime
+                  - children_before.ru_utime - children_before.ru_stime)
+    return json.loads(lines[-1]), client_cpu
+
+
+def summarize(raw: dict, connections: int, client_cpu_s: float) -> dict:
+    """run_wrk's figures from the JSON line of bench/wrk_report.lua (or a script printing the same keys)."""
     seconds = raw["duration_us"] / 1e6
     errors = sum(raw["errors"].values())
     latency = raw["latency_us"]
@@ -83,6 +106,4 @@ def run_wrk(base_url: str, request: Request, connections: int, duration_s: float
             "error_kinds": {k: v for k, v in raw["errors"].items() if v},
             "bytes_per_request": raw["bytes"] / raw["requests"] if raw["requests"] else None,
             "p50_s": latency["p50"] / 1e6, "p90_s": latency["p90"] / 1e6, "p99_s": latency["p99"] / 1e6,
-            "mean_s": latency["mean"] / 1e6, "max_s": latency["max"] / 1e6,
-            "client_cpu_s": (children_after.ru_utime + children_after.ru_stime
-                             - children_before.ru_utime - children_before.ru_stime)}
+            "mean_s": latency["mean"] / 1e6, "max_s": latency["max"] / 1e6, "client_cpu_s": client_cpu_s}
