@@ -14,3 +14,6 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = "-" if os.environ.get("KG_ACCESS_LOG") else None
+# gunicorn 27's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl), shared by every
+# gunicorn on the machine; kg does not use it, and several kg servers (tests, benchmarks) must not collide.
+control_socket_disable = True

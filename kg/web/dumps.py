@@ -21,7 +21,7 @@ from kg.config import Settings
 from kg.mapping.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
 from kg.store.dump import MANIFEST, read_manifest
 from kg.vocab import BIBO, DCTERMS, FABIO, PAV, PREFIXES, SCHEMA, VOID
-from kg.web import get_settings, get_store
+from kg.web import get_cache, get_settings, get_store
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, SUFFIXES, TURTLE, negotiate
 
 blueprint = Blueprint("dumps", __name__)
@@ -201,7 +201,18 @@ def _url(path: str) -> str:
 
 
 def _void_response(media: str, vary: bool = True) -> Response:
+    """The dataset description in ``media``, rendered once per store state (kg.web.cache)."""
     manifest = current_manifest()
+    cache, state = get_cache(), get_store().state()
+    body = cache.get(state, ("void", media)) if cache else None
+    if body is None:
+        body = _render_void(manifest, media).encode("utf-8")
+        if cache:
+            cache.put(state, ("void", media), body, len(body))
+    return conditional(Response(body, mimetype=media), manifest, media, vary=vary)
+
+
+def _render_void(manifest: dict | None, media: str) -> str:
     settings = get_settings()
     if media == HTML:
         files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
@@ -213,7 +224,7 @@ def _void_response(media: str, vary: bool = True) -> Response:
         graph = describe_dataset(manifest, settings)
         options = {"auto_compact": True} if media == JSONLD else {}
         body = graph.serialize(format=RDFLIB_FORMATS[RDF_TYPES[media][0]], **options)
-    return conditional(Response(body, mimetype=media), manifest, media, vary=vary)
+    return body
 
 
 def _void_alternates() -> list[tuple[str, str]]:
