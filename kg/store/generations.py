@@ -5,7 +5,7 @@ Layout::
     STORE/current -> generations/g000007   (symlink, replaced atomically with os.replace)
     STORE/generations/g000007/             (a RocksDB directory, never written once published)
     STORE/artifacts/g000007/               (its dumps, validation report and manifest; kg.store.dump)
-    STORE/.lock                            (flock held by the one writer)
+    STORE/.lock                            (POSIX lock held by the one writer)
 
 A writer checkpoints the current generation (RocksDB hard-links its immutable files, so this
 is cheap), applies its change to the copy, writes the copy's artifacts, closes it, then flips
@@ -23,6 +23,7 @@ import fcntl
 import gc
 import os
 import shutil
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,14 +76,19 @@ def writer_lock(root: Path):
     except OSError as exc:
         raise write_error(root, exc, "cannot write to it") from exc
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
+        # A POSIX record lock, not flock(): it is not inherited by the processes the SHACL gate
+        # forks while the writer holds it, so a killed writer's lock dies with it.
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            handle.close()
+            raise StoreError(str(root), f"cannot lock the store: {exc.strerror}") from exc
         handle.close()
         raise StoreError(str(root), "another ingest is writing this store; try again when it ends") from exc
     try:
         yield
     finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
+        fcntl.lockf(handle, fcntl.LOCK_UN)
         handle.close()
 
 
@@ -123,6 +129,11 @@ def write_generation(root: Path, change, describe=None) -> Path:
             published = staging.rename(root / GENERATIONS / name)
             _point_current(root, published)
         except BaseException as exc:
+            # Close the copy first: the failed call's frames still hold it, and an open RocksDB would
+            # keep its deleted files' space and its LOCK, so a retry in this process would fail.
+            store = None  # noqa: F841 - the reference that keeps it open
+            traceback.clear_frames(exc.__traceback__)
+            gc.collect()
             # Only the tmp- paths: anything renamed but not published is removed by the next writer.
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(staged_artifacts, ignore_errors=True)

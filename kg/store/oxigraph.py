@@ -68,18 +68,14 @@ class OxigraphStore:
             self._runner.close()
 
     def select(self, query: str) -> tuple[list[str], list[tuple]]:
-        try:
-            result = self.reader().query(query)
-        except SyntaxError as exc:
-            raise QueryError("query", str(exc)) from exc
-        except OSError as exc:
-            raise StoreError(self.location, str(exc)) from exc
-        if isinstance(result, ox.QueryBoolean):
-            return ["boolean"], [(bool(result),)]
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("query", "only SELECT and ASK give tables; use CONSTRUCT through the endpoint")
-        names = [v.value for v in result.variables]
-        return names, [tuple(to_rdflib(row[name]) for name in names) for row in result]
+        return select_on(self.reader(), query, self.location)
+
+    def view(self) -> PinnedView:
+        """The current generation, pinned: every query on it reads the same graph, however many
+        ingests publish meanwhile (a web page is built from several queries)."""
+        reader = self.reader()
+        generation = self._reader_generation
+        return PinnedView(self.base_uri, self.location, reader, generation.name if generation else "empty")
 
     def dump(self, output: BinaryIO, format: str) -> int:
         """Serialise the current generation (kg.store.dump.dump_graph); returns the triple/quad count."""
@@ -144,3 +140,34 @@ def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:
         if not isinstance(other.graph_name, ox.DefaultGraph):
             return
     store.remove(ox.Quad(quad.subject, quad.predicate, quad.object))
+
+
+class PinnedView:
+    """One generation of a directory store, for reading (see :meth:`OxigraphStore.view`)."""
+
+    exact_state = True
+
+    def __init__(self, base_uri: str, location: str, reader: ox.Store, state: str):
+        self.base_uri, self.location, self._reader, self._state = base_uri, location, reader, state
+
+    def state(self) -> str:
+        return self._state
+
+    def select(self, query: str) -> tuple[list[str], list[tuple]]:
+        return select_on(self._reader, query, self.location)
+
+
+def select_on(reader: ox.Store, query: str, location: str) -> tuple[list[str], list[tuple]]:
+    """Run a SELECT or ASK query on an open store: (variable names, rows of rdflib terms)."""
+    try:
+        result = reader.query(query)
+    except SyntaxError as exc:
+        raise QueryError("query", str(exc)) from exc
+    except OSError as exc:
+        raise StoreError(location, str(exc)) from exc
+    if isinstance(result, ox.QueryBoolean):
+        return ["boolean"], [(bool(result),)]
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("query", "only SELECT and ASK give tables; use CONSTRUCT through the endpoint")
+    names = [v.value for v in result.variables]
+    return names, [tuple(to_rdflib(row[name]) for name in names) for row in result]

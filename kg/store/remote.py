@@ -146,6 +146,11 @@ class RemoteStore:
         generation = self.generation()
         return generation.modified if generation else None
 
+    def view(self) -> RemoteStore:
+        """Itself: a remote server answers each query from its state at that moment, so a page
+        built from several queries during an update may mix the two graphs (see README)."""
+        return self
+
     def select(self, query: str) -> tuple[list[str], list[tuple]]:
         try:
             reply = send(self.query, "POST", query.encode("utf-8"), _query_headers(SPARQL_JSON),

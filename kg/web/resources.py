@@ -98,7 +98,7 @@ def serve(target: Target) -> Response:
     A description rendered once is kept for the store state it was read from (kg.web.cache), so a
     repeated request costs neither a query nor a rendering; redirects and errors are not kept.
     """
-    store, cache = get_store(), get_cache()
+    store, cache = get_store().view(), get_cache()  # one generation for all the page's queries
     state = store.state()
     try:
         page = read_page()
