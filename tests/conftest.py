@@ -6,7 +6,10 @@ import hashlib
 import io
 import os
 import shutil
+import socket
 import subprocess
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -300,3 +303,41 @@ def edit_page(page: Path, directory: Path, old: str, new: str) -> Path:
     path = directory / "page.txt"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
+
+
+# -- a loopback listener: proof that the server never connects out ------------------------------
+
+
+class Listener:
+    """A loopback TCP listener counting the connections it is offered, until closed (at most 60 s)."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self.closing = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        deadline = time.monotonic() + 60
+        while not self.closing.is_set() and time.monotonic() < deadline:
+            try:
+                connection, _address = self.server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.closing.set()
+        self.thread.join(timeout=5)
+        self.server.close()
+
+
+@pytest.fixture
+def listener():
+    listening = Listener()
+    yield listening
+    listening.close()

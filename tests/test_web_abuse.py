@@ -99,3 +99,43 @@ def test_odd_slugs_and_suffixes_are_404_and_inject_no_header(gunicorn_server, pa
     assert "evil.example" not in headers.get("Location", "")
     text = body.decode("utf-8")
     assert "Traceback" not in text and "/work/" not in text and str(gunicorn_server.settings.store) not in text
+
+
+UPDATES = {
+    "INSERT DATA": "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }",
+    "DELETE WHERE": "DELETE WHERE { ?s ?p ?o }",
+    "CLEAR ALL": "CLEAR ALL",
+    "DROP ALL": "DROP ALL",
+    "LOAD": "LOAD <http://127.0.0.1:{port}/data.ttl>",
+    "CREATE GRAPH": "CREATE GRAPH <urn:x:g>",
+}
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def quad_count(server) -> int:
+    status, _headers, body, _seconds = sparql(server, COUNT)
+    assert status == 200
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize("operation", UPDATES.values(), ids=UPDATES.keys())
+def test_every_update_by_every_route_is_403_and_changes_nothing(gunicorn_server, listener, operation):
+    text = operation.replace("{port}", str(listener.port))
+    before = quad_count(gunicorn_server)
+    routes = [
+        ("POST", "sparql", text.encode(), "application/sparql-update"),
+        ("GET", "sparql?update=" + urllib.parse.quote(text), None, None),
+        ("POST", "sparql", urllib.parse.urlencode({"update": text}).encode(), "application/x-www-form-urlencoded"),
+        ("POST", "sparql?update=" + urllib.parse.quote(text), b"query=ASK%7B%7D", "application/x-www-form-urlencoded"),
+    ]
+    for method, path, body, content_type in routes:
+        headers = {"Content-Type": content_type} if content_type else {}
+        status, _headers, reply = http_fetch(gunicorn_server.url + path, "application/json", method, body, **headers)
+        assert status == 403, (method, path, reply[:200])
+        assert "read-only" in json.loads(reply)["error"]["detail"]
+    # sent as a query instead, an update is a syntax error, never run
+    status, _headers, _body, _seconds = sparql(gunicorn_server, text)
+    assert status == 400
+    time.sleep(0.2)  # a LOAD, had it run, would have connected by now
+    assert listener.connections == 0
+    assert quad_count(gunicorn_server) == before

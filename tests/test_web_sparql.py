@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -415,41 +414,6 @@ def test_update_sent_as_a_query_is_a_syntax_error(gunicorn_server):
 
 
 # -- no outbound connections ---------------------------------------------------------------------
-
-
-class Listener:
-    """A loopback TCP listener counting the connections it is offered, until closed (at most 60 s)."""
-
-    def __init__(self):
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.1)
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self.closing = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        deadline = time.monotonic() + 60
-        while not self.closing.is_set() and time.monotonic() < deadline:
-            try:
-                connection, _address = self.server.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.closing.set()
-        self.thread.join(timeout=5)
-        self.server.close()
-
-
-@pytest.fixture
-def listener():
-    listening = Listener()
-    yield listening
-    listening.close()
 
 
 def test_service_is_refused_without_connecting(gunicorn_server, listener):
