@@ -12,7 +12,9 @@ only, owlrl's full OWL 2 RL closure against kg's targeted rules on the same asse
 servers). Reported numbers are medians over ``--runs``; raw results go to
 bench/.cache/results.json. ``--only core`` runs (a) to (d), ``--only http`` runs (e); the
 other stage's results are then kept from the previous results.json, and BENCHMARKS.md says
-which run each section came from.
+which run each section came from. ``--only incremental`` (also part of the default) runs
+bench/incremental.py at the same sizes: 1,000 new papers into each size's store (the HTTP
+stage's, built if missing), results in bench/.cache/incremental.json, section 7 of the report.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from report import describe_machine, write_report  # noqa: E402
 BENCH = Path(__file__).resolve().parent
 ENGINES = ("oxigraph-disk", "oxigraph-memory", "rdflib")
 SUMMARY = re.compile(r"(\d+) person\(s\), (\d+) work\(s\) touched; \+(\d+) -\d+ quads \((\d+) inferred\)")
-STAGES = ("core", "http")
+STAGES = ("core", "http", "incremental")
 PROFILE_SKIP = ("runpy", "cProfile.py", "click/", "kg/__main__.py", "kg/cli.py", "<string>", "builtins.exec>")
 
 
@@ -173,23 +175,28 @@ def run_inference(dump: Path, runs: int, timeout: float, bar) -> dict:
 
 def profile_ingest(records: Path, top: int = 10) -> dict:
     """cProfile one ingest; return the top cumulative functions below the CLI wrappers, and kg's stages."""
-    import pstats
-
     out, store = CACHE / "ingest.prof", CACHE / "work" / "store-profile"
     remove_tree(store)
     command = [PYTHON, "-m", "cProfile", "-o", str(out), "-m", "kg", "ingest", "--store", str(store), str(records)]
     measured = check(run_measured(command), "profiled kg ingest")
     remove_tree(store)
-    stats = pstats.Stats(str(out)).stats
+    rows = profile_rows(out)
+    return {"records": str(records.relative_to(ROOT)), "profiled_wall_s": measured.wall_s,
+            "top": rows[:top], **stage_times(rows)}
+
+
+def profile_rows(path: Path) -> list[dict]:
+    """The functions of a cProfile output file below the CLI wrappers, by cumulative time (largest first)."""
+    import pstats
+
     rows = []
-    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in stats.items():
+    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in pstats.Stats(str(path)).stats.items():
         where = f"{short_path(filename)}:{line}({function})" if line else function
         if any(skip in where for skip in PROFILE_SKIP):
             continue
         rows.append({"function": where, "calls": calls, "tottime_s": tottime, "cumtime_s": cumtime})
     rows.sort(key=lambda r: r["cumtime_s"], reverse=True)
-    return {"records": str(records.relative_to(ROOT)), "profiled_wall_s": measured.wall_s,
-            "top": rows[:top], **stage_times(rows)}
+    return rows
 
 
 def short_path(filename: str) -> str:
@@ -213,16 +220,18 @@ KG_STAGES = (  # (label, file, function), in pipeline order
 )
 
 
+def find_function(rows: list[dict], file: str, function: str) -> dict | None:
+    """The row of ``function`` defined in ``file`` (a path relative to the repository), or None."""
+    matches = (r for r in rows if r["function"].startswith(f"{file}:") and r["function"].endswith(f"({function})"))
+    return next(matches, None)
+
+
 def stage_times(rows: list[dict]) -> dict:
     """Cumulative time of each kg stage, and of ``pipeline.ingest`` as a whole."""
-    def find(file: str, function: str) -> dict | None:
-        matches = (r for r in rows if r["function"].startswith(f"{file}:") and r["function"].endswith(f"({function})"))
-        return next(matches, None)
-
-    ingest = find("kg/pipeline.py", "ingest")
+    ingest = find_function(rows, "kg/pipeline.py", "ingest")
     stages = []
     for label, file, function in KG_STAGES:
-        row = find(file, function)
+        row = find_function(rows, file, function)
         if row is not None:
             stages.append({"stage": label, "function": row["function"], "cumtime_s": row["cumtime_s"]})
     return {"ingest_cumtime_s": ingest["cumtime_s"] if ingest else None, "stages": stages}
@@ -291,13 +300,16 @@ def load_previous() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import incremental  # here, not at the top: it imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=parse_sizes, default=[1000, 10000], help="paper counts (default 1000,10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--only", type=parse_stages, default=list(STAGES),
-                        help="stages to run: core (sections 1-5), http (section 6); the others' results are "
-                             "taken from bench/.cache/results.json (default: core,http)")
+                        help="stages to run: core (sections 1-5), http (section 6), incremental (section 7); "
+                             "the others' results are taken from bench/.cache/results.json and incremental.json "
+                             "(default: core,http,incremental)")
     parser.add_argument("--budget", type=float, default=240.0,
                         help="seconds: when a size's first ingest takes longer, that size runs once (default 240)")
     parser.add_argument("--inference-sizes", type=parse_sizes, default=[1000], help="sizes for (d) (default 1000)")
@@ -308,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-latency-duration", type=float, default=5.0,
                         help="seconds per wrk run with 1 connection (default 5)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to write")
+    incremental.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, got {args.runs}")
@@ -322,11 +335,15 @@ def main(argv: list[str] | None = None) -> int:
         steps += sum(args.runs * (1 + len(ENGINES) + (2 if s in args.inference_sizes else 0)) for s in args.sizes)
     if "http" in args.only:
         steps += len(args.sizes) * http_steps(args.runs)
+    if "incremental" in args.only:
+        steps += incremental.steps(args.sizes, args.runs)
     try:
         with tqdm(total=steps, desc="bench", unit="step", file=sys.stderr) as bar:
             results = run_core(args, command, run_id, bar) if "core" in args.only else {
                 k: v for k, v in previous.items() if k != "http"}
             http = run_http(args, command, run_id, bar) if "http" in args.only else previous.get("http")
+            if "incremental" in args.only:
+                incremental.save(incremental.measure(args.sizes, args, command, bar=bar))
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
