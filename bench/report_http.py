@@ -315,6 +315,8 @@ def http_section(results: dict) -> list[str]:
              f"KG_WEB_THREADS={kg['KG_WEB_THREADS']}, KG_QUERY_WORKERS={kg['KG_QUERY_WORKERS']}, "
              f"{cache}KG_BASE_URI={kg['KG_BASE_URI']}, bound to a free port on 127.0.0.1 (the "
              "store's URIs keep the default base; requests name resources by path)"
+             + (f", with KG_QUERY_TIMEOUT={kg['extra_env']['KG_QUERY_TIMEOUT']} s (the reference has no limit, and "
+                "the aggregates must answer at every size)" if "KG_QUERY_TIMEOUT" in kg.get("extra_env", {}) else "")
              + (f"; a second gunicorn, identical but for KG_CACHE_BYTES={cold['KG_CACHE_BYTES']}, serves the same "
                 "store on another port" if cold else "")
              + ". The reference is `oxigraph serve --location DIR --bind 127.0.0.1:PORT --union-default-graph` on "

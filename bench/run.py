@@ -299,6 +299,10 @@ def load_previous() -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def save_results(results: dict) -> None:
+    (CACHE / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     import incremental  # here, not at the top: it imports this module
 
@@ -341,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         with tqdm(total=steps, desc="bench", unit="step", file=sys.stderr) as bar:
             results = run_core(args, command, run_id, bar) if "core" in args.only else {
                 k: v for k, v in previous.items() if k != "http"}
+            # kept should a later stage fail
+            save_results(results | ({"http": previous["http"]} if "http" in previous else {}))
             http = run_http(args, command, run_id, bar) if "http" in args.only else previous.get("http")
             if "incremental" in args.only:
                 incremental.save(incremental.measure(args.sizes, args, command, bar=bar))
@@ -349,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if http:
         results["http"] = http
-    (CACHE / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    save_results(results)
     write_report(results, args.output)
     print(f"wrote {args.output} and {CACHE / 'results.json'}", file=sys.stderr)
     return 0
