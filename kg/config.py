@@ -84,13 +84,13 @@ def _positive(kind):
     return convert
 
 
-def _non_negative_int(key: str, value: object) -> int:
+def _non_negative_int(key: str, value: object, expected: str = "a non-negative int (0 turns it off)") -> int:
     try:
         number = int(str(value))
     except ValueError:
         number = -1
     if number < 0:
-        raise ConfigError(key, value, "a non-negative int (0 turns it off)")
+        raise ConfigError(key, value, expected)
     return number
 
 
@@ -104,13 +104,7 @@ def _text(key: str, value: object) -> str:
 def _epoch(key: str, value: object) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise ConfigError(key, value, "a non-negative integer number of seconds since 1970-01-01 UTC")
-    return number
+    return _non_negative_int(key, value, "a non-negative integer number of seconds since 1970-01-01 UTC")
 
 
 SETTINGS = (
