@@ -48,11 +48,10 @@ from run import (  # noqa: E402
     BENCH,
     SUMMARY,
     ensure_records,
-    find_function,
     measure_startup,
     parse_sizes,
-    profile_rows,
 )
+from stages import profile_rows, stage_seconds  # noqa: E402
 
 INCREMENT_PAPERS = 1000
 INCREMENT_SEED = 4242
@@ -64,26 +63,6 @@ DEFAULT_SIZES = [10000, 100000]
 BUILD_MAX = 100_000  # bigger base stores are only measured when one exists already (a 1M build takes hours)
 # kg's stages in pipeline order: (key, label, [(file, function), ...] whose cumulative times add up).
 # "write" is derived (see stage_seconds) and "other" is the rest of the profiled wall time.
-STAGES = (
-    ("read", "read + parse", (("kg/pipeline.py", "read_inputs"),)),
-    ("identity", "resolve identities", (("kg/identity/resolve.py", "resolve"),)),
-    ("setup", "load shapes + rules", (("kg/validation/shacl.py", "load_shapes"), ("kg/inference.py", "load_ontology"),
-                                      ("kg/inference.py", "compile_rules"))),
-    ("mapping", "map to RDF", (("kg/mapping/__init__.py", "map_in_chunks"),)),
-    ("validation", "SHACL", (("kg/validation/shacl.py", "validate_graph"),)),
-    ("inference", "inference", (("kg/inference.py", "materialize_owlrl"),)),
-    ("checkpoint", "checkpoint", (("kg/store/generations.py", "_checkpoint"),)),
-    ("write", "write + publish", ()),
-    ("artifacts", "artifacts", (("kg/store/dump.py", "write_artifacts"),)),
-)
-# Parts of write_artifacts; "turtle+ntriples" is the rest (the one sorted pass that writes kg.ttl and kg.nt.gz).
-ARTIFACT_PARTS = (
-    ("list_subjects", "kg/store/dump.py", "list_subjects"),
-    ("nquads", "kg/store/dump.py", "dump_graph"),
-    ("counts", "kg/store/dump.py", "describe_graph"),
-)
-
-
 # -- inputs --------------------------------------------------------------------------------------
 
 
@@ -169,24 +148,6 @@ def ingest_once(base: Path, increment: Path, name: str, profile: Path | None = N
         remove_tree(store)
     return {"wall_s": measured.wall_s, "peak_rss_kib": measured.peak_rss_kib, "persons": persons, "works": works,
             "quads": quads, "inferred": inferred, "after": after}
-
-
-def stage_seconds(rows: list[dict]) -> dict:
-    """Seconds per stage (STAGES) and per part of the artifacts, from a profile's rows."""
-    def total(pairs) -> float:
-        found = [find_function(rows, file, function) for file, function in pairs]
-        return sum(row["cumtime_s"] for row in found if row is not None)
-
-    stages = {key: total(pairs) for key, _label, pairs in STAGES if pairs}
-    # write_generation runs the mapping, validation and inference too: the chunks are made as they are written.
-    generation = total([("kg/store/generations.py", "write_generation")])
-    chunks = total([("kg/pipeline.py", "checked_chunks")])
-    stages["write"] = max(generation - stages["checkpoint"] - stages["artifacts"] - chunks, 0.0)
-    parts = {key: total([(file, function)]) for key, file, function in ARTIFACT_PARTS}
-    parts["turtle+ntriples"] = max(stages["artifacts"] - sum(parts.values()), 0.0)
-    ingest = find_function(rows, "kg/pipeline.py", "ingest")
-    return {"stages": {key: stages[key] for key, _label, _pairs in STAGES}, "artifact_parts": parts,
-            "ingest_cumtime_s": ingest["cumtime_s"] if ingest else None}
 
 
 def profile_once(base: Path, increment: Path, size: int, top: int = 15) -> dict:

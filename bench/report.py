@@ -14,6 +14,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stages import ARTIFACT_PARTS, STAGES  # noqa: E402 - bench/ is not a package
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARIES = ("kg", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "jsonschema", "tqdm", "oxigraph", "gunicorn", "flask")
 ENGINE_NAMES = {"oxigraph-disk": "pyoxigraph bulk_load (disk)", "oxigraph-memory": "pyoxigraph load (memory)",
@@ -196,15 +199,18 @@ def profile_section(results: dict) -> list[str]:
     if not profile:
         return []
     total = profile["ingest_cumtime_s"]
-    stages = [[s["stage"], f"`{s['function']}`", secs(s["cumtime_s"]),
-               f"{100 * s['cumtime_s'] / total:.0f}%" if total else "n/a"] for s in profile["stages"]]
+    stages = [[label, secs(profile["stages"][key]), f"{100 * profile['stages'][key] / total:.0f}%" if total else "n/a"]
+              for key, label, _functions in STAGES]
     top = [[f"`{r['function']}`", f"{r['calls']:,}", secs(r["tottime_s"]), secs(r["cumtime_s"])]
            for r in profile["top"]]
     return ["## 2. Where the ingest time goes (cProfile, one run)", "",
-            f"`python -m cProfile -m kg ingest` of `{profile['records']}` took {secs(profile['profiled_wall_s'])} "
+            f"`python -m cProfile -m kg ingest` of `{profile['records']}`"
+            + (f" (measured on its own, finished {profile['finished_at']})" if "finished_at" in profile else "")
+            + f" took {secs(profile['profiled_wall_s'])} "
             "wall under the profiler, which inflates pure-Python code more than compiled code: read the shares, "
-            "not the seconds.", ""] + table(["stage", "function", "cumulative", "share of `pipeline.ingest`"],
-                                            stages) + [
+            "not the seconds. Stages as bench/stages.py groups kg's functions; mapping, SHACL and inference run "
+            "inside the generation write (an ingest's chunks are made as they are written), and \"write\" is the "
+            "write without them.", ""] + table(["stage", "cumulative", "share of `pipeline.ingest`"], stages) + [
             "Top 10 functions by cumulative time, below the CLI wrappers:", ""] + table(
         ["function", "calls", "own time", "cumulative"], top)
 
@@ -322,7 +328,7 @@ def meaning_section(results: dict) -> list[str]:
     profile = results.get("profile")
     if profile and profile["ingest_cumtime_s"]:
         total = profile["ingest_cumtime_s"]
-        shares = {s["stage"]: 100 * s["cumtime_s"] / total for s in profile["stages"]}
+        shares = {label: 100 * profile["stages"][key] / total for key, label, _functions in STAGES}
         top = max(shares, key=shares.get)
         rest = ", ".join(f"{stage} {share:.0f}%" for stage, share in shares.items() if stage != top and share >= 1)
         text.append(f" Under the profiler, {shares[top]:.0f}% of an ingest is one stage, {top}; then {rest}.")
@@ -337,8 +343,6 @@ def meaning_section(results: dict) -> list[str]:
                 f"{lookup['rdflib'] / lookup['oxigraph-disk']:.0f}× (disk) faster and the aggregate "
                 f"{aggregate['rdflib'] / aggregate['oxigraph-memory']:.0f}× / "
                 f"{aggregate['rdflib'] / aggregate['oxigraph-disk']:.0f}× faster.")
-    text.append(" kg/store/oxigraph.py cites this file for \"one to two orders of magnitude faster than rdflib's "
-                "in-memory graph\"; these are the numbers to hold that claim to.")
     for size in sizes:
         if "inference" in size:
             text.append(" " + inference_meaning(size))
@@ -382,24 +386,6 @@ def provenance_lines(results: dict) -> list[str]:
 
 # -- 7. incremental ingest (bench/incremental.py) ------------------------------------------------
 
-# (key, label) of bench/incremental.py's stages, and what each one does, for the growth sentence.
-INCREMENTAL_STAGES = (
-    ("read", "read + parse (JSON Schema check per line)"),
-    ("identity", "resolve identities (asks the store)"),
-    ("setup", "load shapes, ontology, rules"),
-    ("mapping", "map to RDF"),
-    ("validation", "SHACL validation"),
-    ("inference", "inference (kg rules)"),
-    ("checkpoint", "checkpoint the current generation"),
-    ("write", "write quads, close, publish"),
-    ("artifacts", "artifacts: full dumps + manifest"),
-)
-ARTIFACT_PART_LABELS = (
-    ("list_subjects", "↳ list every subject, sorted"),
-    ("turtle+ntriples", "↳ kg.ttl + kg.nt.gz (one sorted pass)"),
-    ("nquads", "↳ kg.nq.gz"),
-    ("counts", "↳ manifest counts (SPARQL)"),
-)
 WHY = {"artifacts": "kg.ttl, kg.nt.gz and kg.nq.gz are rewritten from the whole store on every ingest",
        "checkpoint": "a RocksDB checkpoint of the whole current generation",
        "write": "opening, loading into and closing the copied RocksDB generation",
@@ -467,16 +453,16 @@ def incremental_stage_table(measured: list[dict]) -> list[str]:
         return cells
 
     rows = []
-    for key, label in INCREMENTAL_STAGES:
+    for key, label, _functions in STAGES:
         rows.append(row(label, [s["profile"]["stages"].get(key) for s in measured]))
         if key == "artifacts":
             rows += [row(part_label, [s["profile"]["artifact_parts"].get(part) for s in measured])
-                     for part, part_label in ARTIFACT_PART_LABELS]
+                     for part, part_label, _file, _function in ARTIFACT_PARTS]
     rows.append(row("other: interpreter, imports, CLI, copies between stages",
                     [other_seconds(s["profile"]) for s in measured]))
     rows.append(row("**total (wall under cProfile)**", [s["profile"]["profiled_wall_s"] for s in measured]))
     return ["Where the time goes: one more ingest per size under `python -m cProfile`, split by kg's functions "
-            "(bench/incremental.py `STAGES`). The profiler slows pure-Python code more than RocksDB and the "
+            "(bench/stages.py `STAGES`). The profiler slows pure-Python code more than RocksDB and the "
             "serialisers, so compare a stage across sizes rather than with the wall times above. Mapping, SHACL "
             "and inference run inside the generation write (chunks are made as they are written); "
             "\"write + publish\" is the write without them, the checkpoint and the artifacts.", ""] + table(
@@ -518,9 +504,9 @@ def growth_sentence(measured: list[dict]) -> str:
     if len(measured) < 2:
         return "With one base size there is no trend to read; measure two or more."
     first, last = measured[0], measured[-1]
-    labels = dict(INCREMENTAL_STAGES)
+    labels = {key: label for key, label, _functions in STAGES}
     grows, flat = [], []
-    for key, _label in INCREMENTAL_STAGES:
+    for key, _label, _functions in STAGES:
         before, after = first["profile"]["stages"][key], last["profile"]["stages"][key]
         if after - before >= GROWTH_MIN_S and after >= GROWTH_MIN_RATIO * max(before, 1e-9):
             why = f"; {WHY[key]}" if key in WHY else ""

@@ -44,12 +44,12 @@ from processes import (  # noqa: E402
     sha256_file,
 )
 from report import describe_machine, write_report  # noqa: E402
+from stages import profile_rows, stage_seconds  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ENGINES = ("oxigraph-disk", "oxigraph-memory", "rdflib")
 SUMMARY = re.compile(r"(\d+) person\(s\), (\d+) work\(s\) touched; \+(\d+) -\d+ quads \((\d+) inferred\)")
 STAGES = ("core", "http", "incremental")
-PROFILE_SKIP = ("runpy", "cProfile.py", "click/", "kg/__main__.py", "kg/cli.py", "<string>", "builtins.exec>")
 
 
 # -- (a) records ---------------------------------------------------------------------------------
@@ -181,60 +181,8 @@ def profile_ingest(records: Path, top: int = 10) -> dict:
     measured = check(run_measured(command), "profiled kg ingest")
     remove_tree(store)
     rows = profile_rows(out)
-    return {"records": str(records.relative_to(ROOT)), "profiled_wall_s": measured.wall_s,
-            "top": rows[:top], **stage_times(rows)}
-
-
-def profile_rows(path: Path) -> list[dict]:
-    """The functions of a cProfile output file below the CLI wrappers, by cumulative time (largest first)."""
-    import pstats
-
-    rows = []
-    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in pstats.Stats(str(path)).stats.items():
-        where = f"{short_path(filename)}:{line}({function})" if line else function
-        if any(skip in where for skip in PROFILE_SKIP):
-            continue
-        rows.append({"function": where, "calls": calls, "tottime_s": tottime, "cumtime_s": cumtime})
-    rows.sort(key=lambda r: r["cumtime_s"], reverse=True)
-    return rows
-
-
-def short_path(filename: str) -> str:
-    for marker in ("site-packages/", str(ROOT) + "/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
-    return filename
-
-
-KG_STAGES = (  # (label, file, function), in pipeline order
-    ("read + parse (JSON Schema check per line)", "kg/pipeline.py", "read_inputs"),
-    ("resolve identities (asks the store)", "kg/identity/resolve.py", "resolve"),
-    ("map records to RDF", "kg/mapping/__init__.py", "map_batch"),
-    ("copy the batch into an rdflib Graph", "kg/mapping/batch.py", "triples"),
-    ("load shapes", "kg/validation/shacl.py", "load_shapes"),
-    ("SHACL validation (pyshacl)", "kg/validation/shacl.py", "validate_graph"),
-    ("load ontology", "kg/inference.py", "load_ontology"),
-    ("compile rules", "kg/inference.py", "compile_rules"),
-    ("materialise OWL RL (kg rules)", "kg/inference.py", "materialize_owlrl"),
-    ("write the store generation", "kg/store/oxigraph.py", "apply"),
-)
-
-
-def find_function(rows: list[dict], file: str, function: str) -> dict | None:
-    """The row of ``function`` defined in ``file`` (a path relative to the repository), or None."""
-    matches = (r for r in rows if r["function"].startswith(f"{file}:") and r["function"].endswith(f"({function})"))
-    return next(matches, None)
-
-
-def stage_times(rows: list[dict]) -> dict:
-    """Cumulative time of each kg stage, and of ``pipeline.ingest`` as a whole."""
-    ingest = find_function(rows, "kg/pipeline.py", "ingest")
-    stages = []
-    for label, file, function in KG_STAGES:
-        row = find_function(rows, file, function)
-        if row is not None:
-            stages.append({"stage": label, "function": row["function"], "cumtime_s": row["cumtime_s"]})
-    return {"ingest_cumtime_s": ingest["cumtime_s"] if ingest else None, "stages": stages}
+    return {"records": str(records.relative_to(ROOT)), "profiled_wall_s": measured.wall_s, "finished_at": now(),
+            "top": rows[:top], **stage_seconds(rows)}
 
 
 # -- main ----------------------------------------------------------------------------------------
