@@ -1,8 +1,9 @@
 """The graph build, stage by stage: sources -> parsers -> identity -> mapping -> SHACL gate ->
 inference -> store. Coordinates the stages; holds no stage logic of its own.
 
-An ingest is one transaction: every input is read, parsed, resolved, mapped and validated
-before the store is opened for writing, and the write itself is atomic (store/generations.py).
+An ingest is one transaction: every input is read, parsed and resolved before anything is
+written; the records are then mapped, validated and inferred chunk by chunk into a new, unpublished
+generation, which is published only after the last chunk passed (store/generations.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kg.errors import KgError, MappingError, ValidationFailed
 from kg.identity import resolve
 from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
-from kg.mapping import MappedBatch, map_batch, map_in_chunks
+from kg.mapping import MappedBatch, map_in_chunks
 from kg.mapping.batch import Change
 from kg.mapping.uris import identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.parsers import parse_source
@@ -109,18 +110,6 @@ class Gate:
 def counted(resolution: Resolution) -> IngestResult:
     return IngestResult(sources=len(resolution.sources), skipped=len(resolution.skipped),
                         persons=len(resolution.persons), works=len(resolution.works))
-
-
-def build_batch(parsed: Sequence[ParsedSource], store: Store, settings: Settings) -> tuple[MappedBatch, IngestResult]:
-    """Resolve, map, validate and infer a batch, as one chunk, against what the store already holds.
-
-    Raises:
-        ValidationFailed: the batch does not conform to the shapes (carries the report).
-    """
-    resolution = resolve(parsed, store.registry())
-    batch, result = map_batch(resolution, settings.base_uri), counted(resolution)
-    Gate(settings).check(batch, result)
-    return batch, result
 
 
 def checked_chunks(resolution: Resolution, settings: Settings, result: IngestResult) -> Iterator[Change]:

@@ -113,6 +113,22 @@ class LiveServer:
         return self.url + path.lstrip("/")
 
 
+@contextmanager
+def serving(settings: Settings, port: int | None = None, env: dict | None = None) -> Iterator[LiveServer]:
+    """gunicorn for ``settings`` on ``port`` (a free one by default), polled until it answers; stopped on exit.
+
+    ``env``: extra KG_* settings of the server only. The server's URL need not be ``settings.base_uri``.
+    """
+    port = port or free_port()
+    process = start_gunicorn(settings, port, env)
+    try:
+        server = LiveServer(f"http://127.0.0.1:{port}/", settings, process)
+        wait_until_serving(server.url, process)
+        yield server
+    finally:
+        stop(process)
+
+
 def start_gunicorn(settings: Settings, port: int, extra_env: dict | None = None) -> subprocess.Popen:
     """Start gunicorn; its log goes to ``gunicorn.log`` beside the store (a remote store's: its artifacts)."""
     env = {**os.environ, "KG_STORE": str(settings.store), "KG_BASE_URI": settings.base_uri,
@@ -171,11 +187,7 @@ def gunicorn_server(request, tmp_path_factory):
         else:
             settings = make_settings(directory / "store", **options)
         ingest([*SAMPLE, HOSTILE], settings)
-        process = start_gunicorn(settings, port, {"KG_QUERY_TIMEOUT": "2"})
-        running.callback(stop, process)
-        server = LiveServer(settings.base_uri, settings, process)
-        wait_until_serving(server.url, process)
-        yield server
+        yield running.enter_context(serving(settings, port, {"KG_QUERY_TIMEOUT": "2"}))
 
 
 # -- a remote store: `oxigraph serve` ------------------------------------------------------------

@@ -41,15 +41,14 @@ from conftest import (
     free_port,
     make_settings,
     running_oxigraph,
-    start_gunicorn,
-    stop,
+    serving,
     tree_digest,
-    wait_until_serving,
 )
 from kg.cli import main
 from kg.config import load_settings
 from kg.errors import ConfigError, StoreError, ValidationFailed
-from kg.pipeline import build_batch, ingest, read_inputs
+from kg.identity import resolve
+from kg.pipeline import checked_chunks, counted, ingest, read_inputs
 from kg.store import RemoteStore, open_configured_store
 from kg.store.dump import Build, read_manifest
 from kg.store.remote import locate_endpoints
@@ -218,8 +217,10 @@ def test_a_batch_over_the_request_limit_is_staged_then_published_in_one_request(
     store = open_configured_store(empty_remote)
     store.max_request_bytes = 20_000  # the sample's request is about 150 kB: uploaded in several requests
     parsed, _rejects = read_inputs(SAMPLE, empty_remote)
-    batch, result = build_batch(parsed, store, empty_remote)
-    store.apply(batch.add, batch.remove, Build.of_ingest(empty_remote.now(), result.report))
+    resolution = resolve(parsed, store.registry())
+    result = counted(resolution)
+    store.apply_stream(checked_chunks(resolution, empty_remote, result),
+                       lambda: Build.of_ingest(empty_remote.now(), result.report))
     assert b"graph/staging/" not in server_nquads(empty_remote.store)  # dropped by the publishing request
     graphs = []
     for settings in (empty_remote, remote):
@@ -252,9 +253,7 @@ def test_the_web_server_follows_the_remote_store(tmp_path):
         settings = make_settings(url, base_uri=f"http://127.0.0.1:{port}/", artifacts_dir=tmp_path / "artifacts")
         ingest(SAMPLE, settings)
         # the web tier has artifacts of its own: it makes them from the store on first request
-        process = start_gunicorn(make_settings(url, base_uri=settings.base_uri, artifacts_dir=tmp_path / "web"), port)
-        try:
-            wait_until_serving(settings.base_uri, process)
+        with serving(make_settings(url, base_uri=settings.base_uri, artifacts_dir=tmp_path / "web"), port):
             assert persons(settings.base_uri) == 26
             first = manifest(settings.base_uri)
             ingest([HOSTILE], settings)
@@ -269,8 +268,6 @@ def test_the_web_server_follows_the_remote_store(tmp_path):
             assert (first["generation"], second["generation"]) == ("g000001", "g000002")
             assert second["counts"]["persons"] == 27 and second["validation"]["conforms"] is True
             assert (tmp_path / "web").is_dir()
-        finally:
-            stop(process)
 
 
 def persons(base: str) -> int:

@@ -6,12 +6,13 @@ import shutil
 import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from conftest import HOSTILE, SAMPLE, free_port, http_fetch, make_settings, start_gunicorn, stop, wait_until_serving
+from conftest import HOSTILE, SAMPLE, free_port, http_fetch, make_settings, serving
 from kg.pipeline import ingest
 from kg.web.cache import StateCache
 
@@ -38,11 +39,20 @@ def test_state_cache_keeps_at_most_its_budget():
     assert kept == list(range(12, 20))  # the eight most recent
 
 
-def works_of_bottou(base: str) -> int:
-    url = f"{base}sparql?query={urllib.parse.quote(WORKS)}"
+def count(base: str, query: str) -> int:
+    """The one number a SELECT of one COUNT answers, over HTTP."""
+    url = f"{base}sparql?query={urllib.parse.quote(query)}"
     request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return int(json.loads(response.read())["results"]["bindings"][0]["n"]["value"])
+
+
+def works_of_bottou(base: str) -> int:
+    return count(base, WORKS)
+
+
+def persons(base: str) -> int:
+    return count(base, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://schema.org/Person> }")
 
 
 @pytest.fixture
@@ -51,15 +61,11 @@ def server_on_sample(tmp_path):
         port = free_port()
         settings = make_settings(tmp_path / f"store-{cache_bytes}", base_uri=f"http://127.0.0.1:{port}/")
         ingest(SAMPLE, settings)
-        process = start_gunicorn(settings, port, {"KG_CACHE_BYTES": cache_bytes})
-        started.append(process)
-        wait_until_serving(settings.base_uri, process)
+        running.enter_context(serving(settings, port, {"KG_CACHE_BYTES": cache_bytes}))
         return settings
 
-    started = []
-    yield start
-    for process in started:
-        stop(process)
+    with ExitStack() as running:
+        yield start
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
@@ -68,7 +74,7 @@ def test_a_new_generation_replaces_every_cached_answer_in_every_worker(server_on
     base = settings.base_uri
     before = {works_of_bottou(base) for _ in range(8)}  # both workers, answered then kept
     page_before = {http_fetch(base + AUTHOR_TTL)[2] for _ in range(8)}
-    assert len(before) == 1 and len(page_before) == 1
+    assert len(before) == 1 and len(page_before) == 1 and persons(base) == 26
     assert b"Mallory" not in next(iter(page_before))
 
     ingest([HOSTILE], settings)  # a paper by Mallory O'Hara and Léon Bottou
@@ -79,6 +85,10 @@ def test_a_new_generation_replaces_every_cached_answer_in_every_worker(server_on
     after = [works_of_bottou(base) for _ in range(16)]
     assert after == [next(iter(before)) + 1] * 16
     assert all(b"Mallory" in http_fetch(base + AUTHOR_TTL)[2] for _ in range(8))
+    # without a restart, the new person is served too (26 persons in the sample, 27 with Mallory)
+    assert persons(base) == 27
+    status, _headers, body = http_fetch(base + "author/mallory-o-hara.ttl")
+    assert status == 200 and b"Mallory" in body
 
 
 def test_answers_are_the_same_with_and_without_the_cache(server_on_sample):

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import SAMPLE, free_port, make_settings, start_gunicorn, stop, wait_until_serving
+from conftest import SAMPLE, free_port, make_settings, serving
 from kg.pipeline import ingest
 
 FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs into the time limit
@@ -38,12 +38,10 @@ def serve_sample(directory, **env):
     port = free_port()
     settings = make_settings(directory / "store", base_uri=f"http://127.0.0.1:{port}/")
     ingest(SAMPLE, settings)
-    process = start_gunicorn(settings, port, {"KG_QUERY_TIMEOUT": "2", "KG_CLIENT_CONCURRENCY": "1", **env})
     try:
-        wait_until_serving(settings.base_uri, process)
-        yield port
+        with serving(settings, port, {"KG_QUERY_TIMEOUT": "2", "KG_CLIENT_CONCURRENCY": "1", **env}):
+            yield port
     finally:
-        stop(process)
         shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -15,7 +15,7 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from conftest import copy_of_store, free_port, start_gunicorn, stop, wait_until_serving
+from conftest import copy_of_store, serving
 from kg.pipeline import retire
 from kg.vocab import BIBO, FOAF, SCHEMA
 from kg.web import create_app
@@ -255,14 +255,8 @@ def test_page_past_the_end_is_404(gunicorn_server):
 @pytest.fixture(scope="module")
 def small_pages(gunicorn_server):
     """A second gunicorn on the same (read-only) store, five inbound links per page."""
-    port = free_port()
-    process = start_gunicorn(gunicorn_server.settings, port, {"KG_PAGE_SIZE": "5"})
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url, process)
-        yield url
-    finally:
-        stop(process)
+    with serving(gunicorn_server.settings, env={"KG_PAGE_SIZE": "5"}) as server:
+        yield server.url
 
 
 def test_works_span_pages_with_next_and_prev(gunicorn_server, small_pages):
@@ -314,14 +308,8 @@ def retired_server(gunicorn_server, tmp_path_factory):
     with copy_of_store(gunicorn_server, tmp_path_factory.mktemp("retired")) as settings:
         retire(settings, gunicorn_server.uri("paper/cold-case-the-lost-mnist-digits"), gunicorn_server.uri(BIRTH))
         retire(settings, gunicorn_server.uri("author/mallory-o-hara"))
-        port = free_port()
-        process = start_gunicorn(settings, port)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            wait_until_serving(url, process)
-            yield url
-        finally:
-            stop(process)
+        with serving(settings) as server:
+            yield server.url
 
 
 @pytest.mark.parametrize("suffix", ["", ".ttl", ".bib", ".csl"])

@@ -25,7 +25,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import DATA, LiveServer, free_port, start_gunicorn, stop, wait_until_serving
+from conftest import DATA, LiveServer, serving
 from kg.store import list_queries
 from kg.vocab import DCTERMS, SCHEMA, VOID
 
@@ -479,15 +479,9 @@ def test_slow_query_is_stopped_with_503_while_cheap_queries_still_answer(gunicor
 @pytest.fixture(scope="module")
 def restricted_server(gunicorn_server):
     """The same store behind a second gunicorn with a 2,000-byte result cap and hostile example queries."""
-    port = free_port()
-    process = start_gunicorn(gunicorn_server.settings, port, {
-        "KG_QUERY_TIMEOUT": "2", "KG_MAX_RESULT_BYTES": "2000", "KG_QUERIES_DIR": str(HOSTILE_QUERIES)})
-    server = LiveServer(f"http://127.0.0.1:{port}/", gunicorn_server.settings, process)
-    try:
-        wait_until_serving(server.url, process)
+    with serving(gunicorn_server.settings, env={
+            "KG_QUERY_TIMEOUT": "2", "KG_MAX_RESULT_BYTES": "2000", "KG_QUERIES_DIR": str(HOSTILE_QUERIES)}) as server:
         yield server
-    finally:
-        stop(process)
 
 
 def test_result_over_the_cap_is_422_not_cut(restricted_server):

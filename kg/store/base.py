@@ -62,8 +62,8 @@ class Store(Protocol):
         """Serialise the whole store (named graphs kept where the format can hold them)."""
 
     def view(self):
-        """A read-only view whose ``select``, ``state`` and ``base_uri`` all see one state of the
-        store, for a reader that asks several queries (a resource page)."""
+        """A read-only view whose ``select``, ``state``, ``modified`` and ``base_uri`` all see one
+        state of the store, for a reader that asks several queries (a resource page)."""
 
     def state(self) -> str:
         """An opaque token that changes whenever the content changes (for ETags and caches)."""

@@ -301,8 +301,10 @@ class RemoteStore:
         one guarded request, so the changes are gathered first (memory grows with the batch)."""
         add: set[Quad] = set()
         remove: set[Quad] = set()
-        for chunk_add, chunk_remove in changes:
-            remove |= set(chunk_remove) - add
+        for chunk_add, chunk_remove in changes:  # as if applied in turn: a later change wins
+            chunk_remove = set(chunk_remove)
+            add -= chunk_remove
+            remove |= chunk_remove
             add |= set(chunk_add)
         self.apply(add, remove, build())
 

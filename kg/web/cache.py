@@ -12,7 +12,7 @@ Size-bounded LRU (cachetools) under a lock: gunicorn's gthread workers serve sev
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from cachetools import LRUCache
@@ -48,3 +48,18 @@ class StateCache(Generic[T]):
         if state != self._state:
             self._entries.clear()
             self._state = state
+
+
+def remember(cache: StateCache | None, state: str, key: Hashable, compute: Callable[[], T],
+             size: Callable[[T], int]) -> T:
+    """The value kept for ``key`` in ``state``, or ``compute()``'s, kept for the next request.
+
+    With no cache (``KG_CACHE_BYTES=0``) it is computed every time. An exception in ``compute``
+    (a refused or timed-out query) keeps nothing.
+    """
+    value = cache.get(state, key) if cache else None
+    if value is None:
+        value = compute()
+        if cache:
+            cache.put(state, key, value, size(value))
+    return value

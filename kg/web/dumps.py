@@ -22,6 +22,7 @@ from kg.mapping.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
 from kg.store.dump import MANIFEST, read_manifest
 from kg.vocab import BIBO, DCTERMS, FABIO, PAV, PREFIXES, SCHEMA, VOID
 from kg.web import get_cache, get_settings, get_store
+from kg.web.cache import remember
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, SUFFIXES, TURTLE, negotiate
 
 blueprint = Blueprint("dumps", __name__)
@@ -203,12 +204,8 @@ def _url(path: str) -> str:
 def _void_response(media: str, vary: bool = True) -> Response:
     """The dataset description in ``media``, rendered once per store state (kg.web.cache)."""
     manifest = current_manifest()
-    cache, state = get_cache(), get_store().state()
-    body = cache.get(state, ("void", media)) if cache else None
-    if body is None:
-        body = _render_void(manifest, media).encode("utf-8")
-        if cache:
-            cache.put(state, ("void", media), body, len(body))
+    body = remember(get_cache(), get_store().state(), ("void", media),
+                    lambda: _render_void(manifest, media).encode("utf-8"), len)
     return conditional(Response(body, mimetype=media), manifest, media, vary=vary)
 
 

@@ -111,7 +111,7 @@ def serve(target: Target) -> Response:
     cached = cache.get(state, key) if cache else None
     if cached is None and (moved := check_status(store, target)) is not None:
         return moved
-    etag, modified = _validators(state, media, page)
+    etag, modified = _validators(store, media, page)
     if _not_modified(etag, modified):
         not_modified = Response(status=304)
         del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
@@ -154,9 +154,10 @@ def read_page() -> int:
 
 # -- caching -------------------------------------------------------------------------------------
 
-def _validators(state: str, media: str, page: int) -> tuple[str, datetime | None]:
-    seed = "\n".join([state, request.path, media, str(page)])
-    modified = get_store().modified()
+def _validators(view, media: str, page: int) -> tuple[str, datetime | None]:
+    """A weak ETag and Last-Modified, both from the generation the page is read from."""
+    seed = "\n".join([view.state(), request.path, media, str(page)])
+    modified = view.modified()
     return (hashlib.sha256(seed.encode()).hexdigest()[:32],
             datetime.fromtimestamp(int(modified), UTC) if modified is not None else None)
 

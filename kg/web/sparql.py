@@ -20,9 +20,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
-from kg.store import list_queries
+from kg.store import QueryAnswer, list_queries
 from kg.vocab import DCTERMS, VOID
 from kg.web import get_cache, get_settings, get_store
+from kg.web.cache import remember
 from kg.web.fairness import client_slot
 from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, best_match, negotiate
 
@@ -171,17 +172,15 @@ def answer_query(query: ProtocolQuery) -> Response:
     graph_type = chosen["graph"]
     options = {"results_format": SOLUTION_TYPES[results_type] if results_type else "json",
                "graph_format": GRAPH_TYPES[graph_type] if graph_type else "turtle"}
-    store, cache = get_store(), get_cache()
-    state = store.state() if cache else ""
+    store = get_store()
+
+    def run() -> QueryAnswer:
+        with client_slot():  # its refusals are answered in kg.web.errors, and never kept
+            return store.run_query(query.text, max_bytes=settings.max_result_bytes,
+                                   default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
+
     key = ("sparql", query.text, tuple(query.default_graphs), tuple(query.named_graphs), *options.values())
-    answer = cache.get(state, key) if cache else None
-    if answer is None:
-        with client_slot():
-            answer = store.run_query(  # its refusals are answered in kg.web.errors, and never cached
-                query.text, max_bytes=settings.max_result_bytes,
-                default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
-        if cache:
-            cache.put(state, key, answer, len(answer.body) + len(query.text))
+    answer = remember(get_cache(), store.state(), key, run, lambda kept: len(kept.body) + len(query.text))
     media_type = chosen[answer.kind]
     if media_type is None:
         raise NotAcceptable(f"the answer is a {answer.kind} result, and none of its formats is acceptable")
