@@ -17,3 +17,11 @@ accesslog = "-" if os.environ.get("KG_ACCESS_LOG") else None
 # gunicorn 27's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl), shared by every
 # gunicorn on the machine; kg does not use it, and several kg servers (tests, benchmarks) must not collide.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Start the worker's query processes in the background, so the first queries find them ready."""
+    import threading
+
+    store = worker.wsgi.extensions["kg_store"]
+    threading.Thread(target=store.warm_up, name="kg-warm-up", daemon=True).start()

@@ -94,6 +94,12 @@ def _non_negative_int(key: str, value: object, expected: str = "a non-negative i
     return number
 
 
+def _optional_positive_float(key: str, value: object) -> float | None:
+    if value is None or value == "":
+        return None
+    return _positive(float)(key, value)
+
+
 def _text(key: str, value: object) -> str:
     text = str(value).strip()
     if not text:
@@ -142,8 +148,11 @@ SETTINGS = (
             "Query processes per web worker; a query past the time limit is killed with its process.",
             _positive(int)),
     Setting("client_concurrency", "KG_CLIENT_CONCURRENCY", 2,
-            "Queries one client may have running per web worker; more are refused with 429 and Retry-After.",
-            _positive(int)),
+            "Queries one client may have running or waiting per web worker (never the last free query process "
+            "while it holds one); more are refused with 429 and Retry-After.", _positive(int)),
+    Setting("queue_timeout", "KG_QUEUE_TIMEOUT", None,
+            "Seconds a query waits for a free query process before 503 and Retry-After; shorter than "
+            "KG_QUERY_TIMEOUT (unset: half of it).", _optional_positive_float),
     Setting("trusted_proxies", "KG_TRUSTED_PROXIES", 0,
             "Reverse proxies in front of kg whose X-Forwarded-For names the client (0: the TCP peer is the client).",
             _non_negative_int),
@@ -179,11 +188,17 @@ class Settings:
     max_query_bytes: int = 65536
     query_workers: int = 2
     client_concurrency: int = 2
+    queue_timeout: float | None = None
     trusted_proxies: int = 0
     cache_bytes: int = 64 * 1024 * 1024
     page_size: int = 100
     title: str = "kg scholarly knowledge graph"
     license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
+
+    @property
+    def queue_wait(self) -> float:
+        """Seconds a query waits in line for a query process (KG_QUEUE_TIMEOUT, or half the time limit)."""
+        return self.queue_timeout if self.queue_timeout is not None else self.query_timeout / 2
 
     def now(self) -> str:
         """Return the ISO 8601 UTC time to record as 'when it was read'."""
@@ -219,6 +234,10 @@ def load_settings(
         if value is not None:
             values[key] = (f"--{key.replace('_', '-')}", value)
     converted = {s.name: s.convert(*values[s.name]) for s in SETTINGS}
+    if converted["queue_timeout"] is not None and converted["queue_timeout"] >= converted["query_timeout"]:
+        raise ConfigError(values["queue_timeout"][0], values["queue_timeout"][1],
+                          f"fewer seconds than the query time limit ({converted['query_timeout']:g} s): a query "
+                          "waits in line only part of the time it may run")
     return dataclasses.replace(Settings(), **converted)
 
 
@@ -229,6 +248,9 @@ def _read_settings_file(path: Path | None) -> dict[str, object]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError("settings file", str(path), f"a readable TOML file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; a bad byte is the user's file, not a bug (exit 2, not 3)
+        raise ConfigError("settings file", str(path),
+                          f"a UTF-8 TOML file (byte {exc.object[exc.start]:#04x} at offset {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("settings file", str(path), f"valid TOML ({exc})") from exc
     known = {s.name for s in SETTINGS}

@@ -196,21 +196,21 @@ OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"  # the `oxigraph` package of the 
 OXIGRAPH_TIMEOUT = 3  # s: the server stops a query a little after kg stops waiting (KG_QUERY_TIMEOUT=2 here)
 
 
-def start_oxigraph(location: Path, port: int) -> subprocess.Popen:
+def start_oxigraph(location: Path, port: int, timeout_s: float = OXIGRAPH_TIMEOUT) -> subprocess.Popen:
     """Start `oxigraph serve` on a loopback port with its own query time limit; its log goes beside its data."""
     log_path = location.parent / "oxigraph.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind",
-                                    f"127.0.0.1:{port}", "--timeout-s", str(OXIGRAPH_TIMEOUT)], stdout=log, stderr=log)
+                                    f"127.0.0.1:{port}", "--timeout-s", f"{timeout_s:g}"], stdout=log, stderr=log)
     process.log_path = log_path
     return process
 
 
 @contextmanager
-def running_oxigraph(directory: Path) -> Iterator[str]:
+def running_oxigraph(directory: Path, timeout_s: float = OXIGRAPH_TIMEOUT) -> Iterator[str]:
     """A fresh `oxigraph serve` with its data in ``directory``, polled until it answers; yields its root URL."""
     port = free_port()
-    process = start_oxigraph(directory / "oxigraph", port)
+    process = start_oxigraph(directory / "oxigraph", port, timeout_s)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_serving(url, process)

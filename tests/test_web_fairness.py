@@ -1,97 +1,308 @@
-"""Fairness: a client flooding expensive queries gets 429 + Retry-After (kg.web.fairness), while
-cheap requests from another client keep their latency. Clients are told apart by their loopback
-source address (127.0.0.2 floods, 127.0.0.3 asks cheap questions)."""
+"""Fairness (kg.web.fairness, kg.store.runner): a client flooding runaway queries gets 429 and
+holds at most all but one of a worker's query processes; every other client's queries still
+answer, uncached, while the flood's queries run.
+
+Nothing here depends on an idle machine: the time limit in these servers is 30 s, far longer
+than any test waits, and the assertions are orderings (the cheap answers all came back while the
+flood's admitted queries were still running), never durations. The 60-second measurement beside
+a CPU hog, with latencies, is `make fairness` (reliability/fairness.py, RELIABILITY.md).
+
+Clients are told apart by their loopback source address (127.0.0.2 floods, 127.0.0.3 asks cheap
+questions), or by X-Forwarded-For behind a trusted proxy.
+"""
+
+from __future__ import annotations
 
 import http.client
-import shutil
-import statistics
 import threading
-import time
 import urllib.parse
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 
 import pytest
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from conftest import SAMPLE, free_port, make_settings, serving
+from conftest import SAMPLE, make_settings, running_oxigraph, serving
+from kg.config import load_settings
+from kg.errors import ConfigError
 from kg.pipeline import ingest
+from kg.store import open_store
+from kg.web.fairness import ClientGate
 
-FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs into the time limit
-WINDOW_S = 6.0
+FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs into any limit
+LIMIT = 30  # s: the servers' time limit; no test waits for it on the real code
 FLOODERS = 8
+CHEAP_QUERIES = 20
 
 
-def ask(port: int, source: str, query: str) -> tuple[int, dict, float]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
-    started = time.perf_counter()
+def cheap(n: int) -> str:
+    """A cheap query that is new each time, so no answer comes from the cache."""
+    return f"SELECT ?s WHERE {{ ?s a <https://schema.org/Person> }} LIMIT {n}"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    order: int  # when it came back, counted across every client of the test
+
+
+class Clock:
+    """A shared counter that orders answers across threads (an ordering, not a duration)."""
+
+    def __init__(self):
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def tick(self) -> int:
+        with self._lock:
+            self._n += 1
+            return self._n
+
+
+def ask(port: int, source: str, query: str, clock: Clock, timeout: float = 20, **headers: str) -> Answer:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
     try:
         connection.request("GET", "/sparql?query=" + urllib.parse.quote(query),
-                           headers={"Accept": "application/sparql-results+json"})
+                           headers={"Accept": "application/sparql-results+json", **headers})
         response = connection.getresponse()
         response.read()
-        return response.status, dict(response.getheaders()), time.perf_counter() - started
+        return Answer(response.status, dict(response.getheaders()), clock.tick())
     finally:
         connection.close()
 
 
 @contextmanager
-def serve_sample(directory, **env):
-    port = free_port()
-    settings = make_settings(directory / "store", base_uri=f"http://127.0.0.1:{port}/")
-    ingest(SAMPLE, settings)
+def sample_server(tmp_path, store: str = "local", **env):
+    """The sample served by gunicorn with a 30 s time limit, from a directory or `oxigraph serve`."""
+    with ExitStack() as running:
+        if store == "remote":
+            url = running.enter_context(running_oxigraph(tmp_path, timeout_s=LIMIT + 5))
+            settings = make_settings(url, artifacts_dir=tmp_path / "artifacts", base_uri="http://127.0.0.1:5000/")
+        else:
+            settings = make_settings(tmp_path / "store", base_uri="http://127.0.0.1:5000/")
+        ingest(SAMPLE, settings)
+        # stopped under running queries: no grace period for them (their processes die with the workers)
+        yield running.enter_context(serving(settings, env={"KG_QUERY_TIMEOUT": str(LIMIT),
+                                                           "GUNICORN_CMD_ARGS": "--graceful-timeout 1", **env}))
+
+
+# -- the gate alone ------------------------------------------------------------------------------
+
+
+@contextmanager
+def holding(gate: ClientGate, client: str):
+    """Hold one of ``client``'s units in another thread until the block ends."""
+    taken, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold():
+        try:
+            with gate.slot(client):
+                taken.set()
+                release.wait(30)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+            taken.set()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(30)
     try:
-        with serving(settings, port, {"KG_QUERY_TIMEOUT": "2", "KG_CLIENT_CONCURRENCY": "1", **env}):
-            yield port
+        if errors:
+            raise errors[0]
+        yield
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        release.set()
+        thread.join(30)
 
 
-@pytest.fixture
-def server(tmp_path):
-    with serve_sample(tmp_path) as port:
-        yield port
+def test_a_client_over_its_share_is_refused_at_once_with_retry_after():
+    gate = ClientGate(capacity=4, per_client=2, wait=30, retry_after=7)
+    with holding(gate, "a"), holding(gate, "a"):
+        with pytest.raises(TooManyRequests) as refused:
+            with gate.slot("a"):
+                pass
+        assert refused.value.retry_after == 7
+        with gate.slot("b"):  # another client is not affected
+            pass
 
 
-def test_a_flooding_client_gets_429_and_others_keep_their_latency(server):
-    port = server
-    deadline = time.monotonic() + WINDOW_S
-    flood: list[tuple[int, dict, float]] = []
+def test_the_last_free_unit_is_kept_for_a_client_that_holds_none():
+    gate = ClientGate(capacity=2, per_client=2, wait=0.01, retry_after=3)
+    with holding(gate, "flooder"):
+        with pytest.raises(ServiceUnavailable) as waited:  # it holds one: the last one is not for it
+            with gate.slot("flooder"):
+                pass
+        assert waited.value.retry_after == 3
+        with gate.slot("other"):  # a client holding none gets it at once
+            pass
 
-    def flooder():
-        while time.monotonic() < deadline:  # bounded: stops at the end of the window
-            flood.append(ask(port, "127.0.0.2", FLOOD))
 
-    threads = [threading.Thread(target=flooder) for _ in range(FLOODERS)]
+def test_a_waiting_request_counts_against_the_share_and_gets_the_unit_when_one_frees():
+    gate = ClientGate(capacity=2, per_client=1, wait=30, retry_after=3)
+    admitted = threading.Event()
+
+    def wait_in_line():
+        with gate.slot("c"):
+            admitted.set()
+
+    waiter = threading.Thread(target=wait_in_line)
+    with holding(gate, "a"), holding(gate, "b"):  # the gate is full
+        waiter.start()
+        for _ in range(3000):  # bounded: until the waiter is in line
+            if gate.asked("c") == 1:
+                break
+            threading.Event().wait(0.01)
+        assert gate.asked("c") == 1
+        with pytest.raises(TooManyRequests):  # c's waiting request is its whole share
+            with gate.slot("c"):
+                pass
+        assert not admitted.is_set()
+    waiter.join(30)  # a and b released: the waiter got a unit
+    assert admitted.is_set()
+
+
+def test_descriptions_have_a_share_per_client_and_no_shared_bound():
+    gate = ClientGate(capacity=None, per_client=1, wait=0, retry_after=1)
+    with holding(gate, "a"), holding(gate, "b"), holding(gate, "c"):
+        with pytest.raises(TooManyRequests):
+            with gate.slot("a"):
+                pass
+
+
+# -- the query processes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_cheap_queries_answer_while_every_other_process_runs_a_runaway_query(tmp_path, workers):
+    """KG_QUERY_WORKERS processes: with workers-1 of them held by runaway queries, cheap queries
+    still answer, one after another, before any runaway one ends."""
+    settings = make_settings(tmp_path / "store")
+    ingest(SAMPLE, settings)
+    store = open_store(settings.store, settings.base_uri, query_workers=workers, query_timeout=LIMIT)
+    runaway_done: list[str] = []
+    try:
+        def runaway():
+            try:
+                store.run_query(FLOOD, max_bytes=1 << 20)
+            except Exception as exc:  # noqa: BLE001 - stopped when the store closes
+                runaway_done.append(type(exc).__name__)
+            else:
+                runaway_done.append("answered")
+
+        threads = [threading.Thread(target=runaway, daemon=True) for _ in range(workers - 1)]
+        for thread in threads:
+            thread.start()
+        answers = []
+
+        def cheap_queries():
+            for n in range(1, 11):
+                answers.append(store.run_query(cheap(n), max_bytes=1 << 20).kind)
+
+        asker = threading.Thread(target=cheap_queries, daemon=True)
+        asker.start()
+        asker.join(LIMIT - 5)  # on the real code this takes well under a second; a mutant waits for LIMIT
+        assert not asker.is_alive(), "a cheap query waited for a process held by a runaway query"
+        assert answers == ["solutions"] * 10
+        assert runaway_done == [], "a runaway query ended before the cheap ones: the test proves nothing"
+    finally:
+        store.close()
+
+
+# -- the whole server ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("store", ["local", "remote"])
+def test_a_flooding_client_gets_429_while_another_clients_uncached_queries_all_answer(tmp_path, store):
+    clock = Clock()
+    flood: list[Answer] = []
+    stop = threading.Event()
+    with sample_server(tmp_path, store, KG_CLIENT_CONCURRENCY="1") as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+
+        def flooder():
+            for _ in range(10_000):  # bounded; ends when the test has its cheap answers
+                if stop.is_set():
+                    return
+                try:
+                    flood.append(ask(port, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10))
+                except OSError:
+                    return  # the server stopped under an admitted runaway query
+
+        threads = [threading.Thread(target=flooder, daemon=True) for _ in range(FLOODERS)]
+        for thread in threads:
+            thread.start()
+        for _ in range(1000):  # bounded: until the flood is refused, so its queries hold what they may
+            if any(answer.status == 429 for answer in flood):
+                break
+            threading.Event().wait(0.01)
+        answers = [ask(port, "127.0.0.3", cheap(n), clock) for n in range(1, CHEAP_QUERIES + 1)]
+        stop.set()
+        finished = [answer for answer in flood if answer.status != 429]
     for thread in threads:
-        thread.start()
-    time.sleep(0.5)  # the flood is on
-    cheap, n = [], 0
-    while time.monotonic() < deadline - 0.5:
-        n += 1  # a different query each time, so none is answered from the cache
-        cheap.append(ask(port, "127.0.0.3", f"SELECT ?s WHERE {{ ?s a <https://schema.org/Person> }} LIMIT {n}"))
-    for thread in threads:
-        thread.join(timeout=30)
+        thread.join(LIMIT + 15)
 
-    refused = [headers for status, headers, _ in flood if status == 429]
-    assert refused, f"the flooder was never refused: {sorted({s for s, _, _ in flood})}"
-    assert all(int(headers["Retry-After"]) >= 1 for headers in refused)
-    assert {status for status, _, _ in flood} <= {429, 503}  # refused, or stopped at the time limit
-    assert [status for status, _, _ in cheap] == [200] * len(cheap) and len(cheap) >= 5
-    # without the budget the flood holds every worker thread and a cheap query waits ~2 s for one
-    assert statistics.median(seconds for _, _, seconds in cheap) < 0.5
+    assert [answer.status for answer in answers] == [200] * CHEAP_QUERIES
+    refused = [answer for answer in flood if answer.status == 429]
+    assert refused, "the flooder was never refused"
+    assert all(int(answer.headers["Retry-After"]) >= 1 for answer in refused)
+    # every cheap answer came back while the flood's admitted queries were still running
+    assert not [answer for answer in finished if answer.order < answers[-1].order], finished
 
 
 def test_answers_from_the_cache_are_never_refused(tmp_path):
-    cheap = "SELECT ?s WHERE { ?s a <https://schema.org/Person> } LIMIT 3"
-    with serve_sample(tmp_path, KG_WEB_WORKERS="1") as port:  # one worker, so one cache
-        assert ask(port, "127.0.0.4", cheap)[0] == 200  # computed once, then kept
-        results = []
+    clock = Clock()
+    query = cheap(3)
+    with sample_server(tmp_path, KG_WEB_WORKERS="1", KG_CLIENT_CONCURRENCY="1") as server:  # one worker, one cache
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        assert ask(port, "127.0.0.4", query, clock).status == 200  # computed once, then kept
+        results: list[int] = []
 
         def client():
-            results.extend(ask(port, "127.0.0.4", cheap)[0] for _ in range(10))
+            results.extend(ask(port, "127.0.0.4", query, clock).status for _ in range(10))
 
         threads = [threading.Thread(target=client) for _ in range(4)]  # the worker's 4 threads
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-        assert results == [200] * 40  # over the client's budget of 1, yet never refused
+        assert results == [200] * 40  # over the client's share of 1, yet never refused
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_client_is_the_peer_or_what_a_trusted_proxy_says(tmp_path, proxies):
+    """KG_TRUSTED_PROXIES=1: X-Forwarded-For names the client; 0: it is ignored, the TCP peer is."""
+    clock = Clock()
+    env = {"KG_WEB_WORKERS": "1", "KG_CLIENT_CONCURRENCY": "1", "KG_TRUSTED_PROXIES": str(proxies)}
+    with sample_server(tmp_path, **env) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        def hold():
+            with suppress(OSError):  # the server stops under it
+                for _ in range(1000):  # bounded: refused while a probe below held the share, so again
+                    if ask(port, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10,
+                           **{"X-Forwarded-For": "203.0.113.7"}).status != 429:
+                        return
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        same = None
+        for n in range(1, 500):  # bounded: until the runaway query holds its client's share
+            same = ask(port, "127.0.0.2", cheap(n), clock, **{"X-Forwarded-For": "203.0.113.7"})
+            if same.status == 429:
+                break
+            threading.Event().wait(0.01)
+        assert same is not None and same.status == 429
+        other_proxy_same_client = ask(port, "127.0.0.5", cheap(1000), clock, **{"X-Forwarded-For": "203.0.113.7"})
+        same_peer_other_client = ask(port, "127.0.0.2", cheap(1001), clock, **{"X-Forwarded-For": "203.0.113.8"})
+    if proxies:
+        assert (other_proxy_same_client.status, same_peer_other_client.status) == (429, 200)
+    else:
+        assert (other_proxy_same_client.status, same_peer_other_client.status) == (200, 429)
+
+
+def test_the_wait_in_line_is_shorter_than_the_time_limit():
+    assert load_settings({"KG_QUERY_TIMEOUT": "4"}).queue_wait == 2.0
+    assert load_settings({"KG_QUERY_TIMEOUT": "4", "KG_QUEUE_TIMEOUT": "1.5"}).queue_wait == 1.5
+    with pytest.raises(ConfigError, match="KG_QUEUE_TIMEOUT.*fewer seconds than the query time limit"):
+        load_settings({"KG_QUERY_TIMEOUT": "4", "KG_QUEUE_TIMEOUT": "4"})

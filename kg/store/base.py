@@ -73,3 +73,6 @@ class Store(Protocol):
 
     def run_query(self, query: str, **options) -> QueryAnswer:
         """Run a client's query with the time limit and size cap; see kg.store.runner.QueryRunner.run."""
+
+    def warm_up(self) -> None:
+        """Get ready for client queries now (start query processes), not on the first ones."""

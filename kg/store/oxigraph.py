@@ -7,6 +7,7 @@ N-Quads 4-11x faster than rdflib and answers lookups 1-12x and aggregates 3-16x 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +36,7 @@ class OxigraphStore:
         self._reader_generation: Path | None = None
         self._runner: QueryRunner | None = None
         self._runner_options = (query_workers, query_timeout)
+        self._runner_lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -60,9 +62,17 @@ class OxigraphStore:
 
     def run_query(self, query: str, **options) -> QueryAnswer:
         """Run a client's SPARQL query in a killable process (see kg.store.runner.QueryRunner.run)."""
-        if self._runner is None:
-            self._runner = QueryRunner(self.root, *self._runner_options)
-        return self._runner.run(query, **options)
+        return self._query_runner().run(query, **options)
+
+    def warm_up(self) -> None:
+        """Start the query processes now (gunicorn.conf.py calls this as a worker starts)."""
+        self._query_runner().warm_up()
+
+    def _query_runner(self) -> QueryRunner:
+        with self._runner_lock:
+            if self._runner is None:
+                self._runner = QueryRunner(self.root, *self._runner_options)
+            return self._runner
 
     def close(self) -> None:
         if self._runner is not None:

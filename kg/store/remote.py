@@ -255,6 +255,9 @@ class RemoteStore:
         self._expected = self.generation(fresh=True)
         return StoreRegistry(self)
 
+    def warm_up(self) -> None:
+        """Nothing to start: each query is one request to the server."""
+
     def close(self) -> None:
         """Nothing to release: each request has its own connection."""
 

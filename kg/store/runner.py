@@ -1,27 +1,35 @@
 """Run SPARQL queries in child processes that can be killed at the time limit.
 
 pyoxigraph has no query timeout, and a thread cannot be stopped, so each web worker keeps a
-few query processes. A query is sent to an idle one; if no answer comes within the time limit,
-that process is killed (freeing its CPU at once) and replaced, and the caller gets
+few query processes. A query is sent to an idle one that has started and opened the store (a
+start is never counted in a query's time limit); if no answer comes within the time limit, that
+process is killed (freeing its CPU at once) and replaced in the background, and the caller gets
 :class:`QueryTimeout`. Results are serialised by pyoxigraph inside the child, in the format the
 client asked for, and capped in bytes while they are written, so the parent never holds more
-than the cap.
+than the cap. Which client may use a process is decided before, in kg.web.fairness.
 
-This module imports only the standard library and pyoxigraph, so a child starts quickly.
+Processes are forked from a fork server that imported this module once, so a replacement is
+ready in milliseconds even on a busy machine. A process ends itself when its web worker dies,
+and at :data:`BACKSTOP_S` past its time limit whatever happens to the worker.
 """
 
 from __future__ import annotations
 
 import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
+import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+BACKSTOP_S = 5  # seconds past its time limit after which a query process ends itself
+START_S = 30.0  # seconds a query process may take to start (the first one starts the fork server) before 503
 RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
 GRAPH_FORMATS = {
     "turtle": "TURTLE", "ntriples": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML", "nquads": "N_QUADS",
@@ -121,19 +129,55 @@ def _open(root: str, opened: dict) -> ox.Store:
 
 
 def serve_queries(root: str, connection) -> None:
-    """The child's loop: receive a request, answer with ('ok', QueryAnswer) or ('error', kind, message)."""
+    """The child's loop: say ("ready",) once the store is open, then receive a request and answer
+    with ('ok', QueryAnswer) or ('error', kind, message)."""
+    _die_with_parent()
     opened: dict = {}
+    try:
+        _open(root, opened)
+    except OSError:
+        pass  # answered as an error by the first query that needs the store
+    connection.send(("ready",))
     while True:
         try:
             request = connection.recv()
         except EOFError:
             return
+        # A backstop for a parent that died before it could kill us: SIGALRM, with no handler
+        # installed, ends the process even while the engine holds the GIL.
+        signal.setitimer(signal.ITIMER_REAL, request["time_limit"] + BACKSTOP_S)
         try:
             connection.send(("ok", execute(_open(root, opened), request)))
         except (QueryRefused, ResultTooLarge) as exc:
             connection.send(("error", type(exc).__name__, str(exc)))
         except OSError as exc:
             connection.send(("error", "OSError", str(exc)))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _die_with_parent() -> None:
+    """End this process as soon as the web worker that started it dies, even by kill -9 (gunicorn's
+    timeout, the OOM killer): no runaway query outlives its worker. A thread waits on the parent's
+    sentinel, which pyoxigraph lets run while it evaluates (it releases the GIL)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kg-parent-watch", daemon=True).start()
+
+
+def _context():
+    """Query processes are forked from a small server process that has imported this module once
+    (multiprocessing's forkserver), so a replacement is ready in milliseconds, not the second a
+    fresh interpreter needs on a busy machine; and nothing is forked from the threaded web worker."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 class _Child:
@@ -142,6 +186,13 @@ class _Child:
         self.process = context.Process(target=serve_queries, args=(root, child_end), daemon=True)
         self.process.start()
         child_end.close()
+        self.ready = False
+
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait for the child's ("ready",): its start is not part of any query's time limit."""
+        if not self.ready and self.connection.poll(seconds):
+            self.ready = self.connection.recv() == ("ready",)
+        return self.ready
 
     def kill(self) -> None:
         self.process.kill()
@@ -150,14 +201,19 @@ class _Child:
 
 
 class QueryRunner:
-    """A small pool of query processes for one web worker (thread-safe)."""
+    """A pool of ``workers`` query processes for one web worker (thread-safe).
+
+    At most ``workers`` queries run at once; each gets a process that is already started and has
+    the store open, and the time limit counts from when the query reaches it. A process killed at
+    the time limit is replaced in the background.
+    """
 
     def __init__(self, root: Path, workers: int, timeout: float):
-        self.root, self.timeout = str(root), timeout
-        self.context = multiprocessing.get_context("spawn")
+        self.root, self.timeout, self.workers = str(root), timeout, workers
+        self.context = _context()
         self.idle: list[_Child] = []
-        self.slots = threading.BoundedSemaphore(workers)
-        self.lock = threading.Lock()
+        self.alive = 0  # started and not killed: idle, running a query, or starting
+        self.changed = threading.Condition()
 
     def run(self, query: str, *, max_bytes: int, results_format: str = "json", graph_format: str = "turtle",
             default_graphs=(), named_graphs=(), base_iri: str | None = None) -> QueryAnswer:
@@ -165,25 +221,15 @@ class QueryRunner:
 
         Raises:
             QueryRefused: a syntax error or a forbidden feature (the parser's message).
-            QueryTimeout: no answer within the time limit; the query's process was killed.
+            QueryTimeout: no answer within the time limit (the query's process was killed), or no
+                process became free within the time limit.
             ResultTooLarge: the serialised result is over ``max_bytes``.
         """
         refuse_service(query)
         request = {"query": query, "max_bytes": max_bytes, "results_format": results_format,
                    "graph_format": graph_format, "default_graphs": list(default_graphs),
-                   "named_graphs": list(named_graphs), "base_iri": base_iri}
-        if not self.slots.acquire(timeout=self.timeout):
-            raise QueryTimeout(f"all query processes stayed busy for {self.timeout:g} s; try again later")
-        try:
-            return self._run_in_child(request)
-        finally:
-            self.slots.release()
-
-    def _run_in_child(self, request: dict) -> QueryAnswer:
-        with self.lock:
-            child = self.idle.pop() if self.idle else None
-        if child is None:
-            child = _Child(self.context, self.root)  # outside the lock: a spawn takes a while
+                   "named_graphs": list(named_graphs), "base_iri": base_iri, "time_limit": self.timeout}
+        child = self._take()
         try:
             child.connection.send(request)
             if not child.connection.poll(self.timeout):
@@ -193,34 +239,81 @@ class QueryRunner:
         except (EOFError, OSError, BrokenPipeError) as exc:
             self._replace(child)
             raise QueryTimeout(f"the query process failed ({exc}); the query was stopped") from exc
-        with self.lock:
-            self.idle.append(child)
+        self._give_back(child)
         if reply[0] == "ok":
             return reply[1]
         _status, kind, message = reply
         raise {"QueryRefused": QueryRefused, "ResultTooLarge": ResultTooLarge}.get(kind, QueryTimeout)(message)
 
-    def _replace(self, child: _Child) -> None:
-        """Kill a child, and start its successor in the background so the next query finds one idle."""
-        child.kill()
-        threading.Thread(target=self._spawn_idle, daemon=True).start()
+    def _take(self) -> _Child:
+        """An idle process that is ready; a new one when fewer than ``workers`` are alive; else wait
+        for one (the web layer admits at most ``workers`` queries, so a wait here is for a process
+        being replaced, and is not part of the query's time limit).
 
-    def _spawn_idle(self) -> None:
-        fresh = _Child(self.context, self.root)
-        with self.lock:
-            if len(self.idle) < self.slots._initial_value:  # noqa: SLF001 - BoundedSemaphore keeps it
-                self.idle.append(fresh)
+        Raises:
+            QueryTimeout: none became ready within :data:`START_S` or the time limit, whichever is longer.
+        """
+        patience = max(self.timeout, START_S)
+        deadline = time.monotonic() + patience
+        with self.changed:
+            while not self.idle and self.alive >= self.workers:
+                if not self.changed.wait(max(0.0, deadline - time.monotonic())):
+                    raise QueryTimeout(f"all {self.workers} query processes stayed busy for {patience:g} s; "
+                                       "try again later")
+            if self.idle:
+                return self.idle.pop()
+            self.alive += 1
+        child = self._start()  # outside the lock: a start takes a moment
+        if child is None or not child.wait_ready(max(0.0, deadline - time.monotonic())):
+            if child is not None:
+                child.kill()
+            self._forget()
+            raise QueryTimeout(f"no query process started within {patience:g} s; try again later")
+        return child
+
+    def _start(self) -> _Child | None:
+        try:
+            return _Child(self.context, self.root)
+        except OSError:
+            return None
+
+    def _give_back(self, child: _Child) -> None:
+        with self.changed:
+            self.idle.append(child)
+            self.changed.notify()
+
+    def _forget(self) -> None:
+        with self.changed:
+            self.alive -= 1
+            self.changed.notify()
+
+    def _replace(self, child: _Child) -> None:
+        """Kill a child, and start its successor in the background so the next query finds one ready."""
+        child.kill()
+        self._forget()
+        threading.Thread(target=self._start_idle, daemon=True).start()
+
+    def _start_idle(self) -> None:
+        with self.changed:
+            if self.alive >= self.workers:
                 return
-        fresh.kill()
+            self.alive += 1
+        child = self._start()
+        if child is not None and child.wait_ready(max(self.timeout, START_S)):
+            self._give_back(child)
+            return
+        if child is not None:
+            child.kill()
+        self._forget()
 
     def warm_up(self) -> None:
-        """Start the pool's processes now rather than on the first query."""
-        with self.lock:
-            while len(self.idle) < self.slots._initial_value:  # noqa: SLF001 - BoundedSemaphore keeps it
-                self.idle.append(_Child(self.context, self.root))
+        """Start the pool's processes now rather than on the first queries."""
+        for _ in range(self.workers):
+            self._start_idle()
 
     def close(self) -> None:
-        with self.lock:
-            for child in self.idle:
-                child.kill()
-            self.idle.clear()
+        with self.changed:
+            idle, self.idle = self.idle, []
+            self.alive -= len(idle)
+        for child in idle:
+            child.kill()

@@ -14,7 +14,7 @@ from kg.config import Settings
 from kg.store import Store, open_configured_store
 from kg.web.cache import StateCache
 from kg.web.errors import register_error_handlers
-from kg.web.fairness import budget_for
+from kg.web.fairness import gates_for
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -41,7 +41,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     # a polled state could serve a worker's old answers for a second after another showed new ones
     caching = settings.cache_bytes and store.exact_state
     app.extensions["kg_cache"] = StateCache(settings.cache_bytes) if caching else None
-    app.extensions["kg_budget"] = budget_for(settings)
+    app.extensions["kg_gates"] = gates_for(settings)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
     CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,

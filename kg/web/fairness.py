@@ -1,10 +1,22 @@
-"""A per-client concurrency budget: one client cannot take every query process of a worker.
+"""Fairness: one client cannot take a web worker's query capacity from the others.
 
-Each web worker counts, per client address, the requests that are doing store work right now
-(a SPARQL query or a resource description that is not in kg.web.cache). A client already at
-``KG_CLIENT_CONCURRENCY`` gets 429 Too Many Requests with ``Retry-After`` at once, before any
-work is done, so a client flooding expensive queries is slowed to its share while others keep
-their latency. Answers from the cache cost nothing and are never refused.
+Each web worker admits store work through two gates, per client address:
+
+* **Queries** (the SPARQL endpoint) run in the worker's ``KG_QUERY_WORKERS`` query processes
+  (kg.store.runner; for a remote store, that many queries forwarded at once). A client may hold
+  at most ``KG_CLIENT_CONCURRENCY`` of them, *and never the last free one while it holds one
+  already*: that one is kept for a client that holds none. A request over its client's share is
+  refused at once with 429 and ``Retry-After``; its waiting requests count against the share, so
+  a flood cannot park the worker's threads in the queue. A request within its share that finds
+  no process free waits in line for at most ``KG_QUEUE_TIMEOUT`` seconds (shorter than the time
+  limit), then gets 503 with ``Retry-After``.
+* **Descriptions** (a resource page not in kg.web.cache) are read in the web thread; a client
+  may have ``KG_CLIENT_CONCURRENCY`` of them under way, and gets 429 past that.
+
+Answers from the cache cost nothing and pass no gate. So with two or more query processes, a
+client that floods runaway queries holds at most all but one of them, and every other client's
+query finds a process free, or one freed within the wait; what is and is not guaranteed is
+written in RELIABILITY.md ("Fairness").
 
 The client is the TCP peer address, or, with ``KG_TRUSTED_PROXIES=N``, the address the N
 reverse proxies in front of kg put in ``X-Forwarded-For`` (werkzeug's ProxyFix).
@@ -14,51 +26,104 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, request
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 
-class ClientBudget:
-    """In-flight store work per client address, in one web worker."""
+class ClientGate:
+    """Admission to ``capacity`` units of work (None: unbounded), shared fairly between clients.
 
-    def __init__(self, limit: int, retry_after: int):
-        self.limit = limit
-        self.retry_after = retry_after
-        self._running: Counter[str] = Counter()
-        self._lock = threading.Lock()
+    Args:
+        capacity: units that can be busy at once in this worker; None for no shared bound.
+        per_client: units one client may hold or wait for at once.
+        wait: seconds a request within its share waits for a free unit before 503.
+        retry_after: seconds to put in ``Retry-After``.
+    """
+
+    def __init__(self, capacity: int | None, per_client: int, wait: float, retry_after: int):
+        self.capacity, self.per_client, self.wait, self.retry_after = capacity, per_client, wait, retry_after
+        self.reserve = 1 if capacity is not None and capacity > 1 else 0  # kept for a client holding none
+        self._held: Counter[str] = Counter()  # units in use, per client
+        self._asked: Counter[str] = Counter()  # units in use or waited for, per client
+        self._busy = 0
+        self._changed = threading.Condition()
 
     @contextmanager
     def slot(self, client: str) -> Iterator[None]:
-        """Hold one of ``client``'s slots while the block runs.
+        """Hold one unit for ``client`` while the block runs.
 
         Raises:
-            TooManyRequests: the client already has ``limit`` requests doing store work here (429).
+            TooManyRequests: ``client`` already holds or waits for its share (429).
+            ServiceUnavailable: no unit became free for it within ``wait`` seconds (503).
         """
-        with self._lock:
-            if self._running[client] >= self.limit:
+        with self._changed:
+            if self._asked[client] >= self.per_client:
                 raise TooManyRequests(
-                    f"{client} already has {self.limit} queries running on this server; "
-                    f"retry after {self.retry_after} s, or send fewer at once", retry_after=self.retry_after)
-            self._running[client] += 1
+                    f"{client} already has {self._asked[client]} queries running or waiting on this server "
+                    f"(at most {self.per_client}); retry after {self.retry_after} s, or send fewer at once",
+                    retry_after=self.retry_after)
+            self._asked[client] += 1
+            try:
+                self._wait_for_unit(client)
+            except BaseException:
+                self._drop(self._asked, client)
+                raise
+            self._held[client] += 1
+            self._busy += 1
         try:
             yield
         finally:
-            with self._lock:
-                self._running[client] -= 1
-                if not self._running[client]:
-                    del self._running[client]
+            with self._changed:
+                self._drop(self._held, client)
+                self._drop(self._asked, client)
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def asked(self, client: str) -> int:
+        """Units ``client`` holds or waits for now."""
+        with self._changed:
+            return self._asked[client]
+
+    def admits(self, client: str) -> bool:
+        """Whether ``client`` may take a unit now (call with the lock held)."""
+        if self.capacity is None:
+            return True
+        free = self.capacity - self._busy
+        return free > (self.reserve if self._held[client] else 0)
+
+    def _wait_for_unit(self, client: str) -> None:
+        deadline = time.monotonic() + self.wait
+        while not self.admits(client):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServiceUnavailable(
+                    f"every query process of this server stayed busy for {self.wait:g} s; "
+                    f"retry after {self.retry_after} s", retry_after=self.retry_after)
+            self._changed.wait(remaining)
+
+    @staticmethod
+    def _drop(counter: Counter[str], client: str) -> None:
+        counter[client] -= 1
+        if counter[client] <= 0:
+            del counter[client]
 
 
-def budget_for(settings) -> ClientBudget:
-    return ClientBudget(settings.client_concurrency, max(1, math.ceil(settings.query_timeout)))
+def gates_for(settings) -> dict[str, ClientGate]:
+    """This worker's gates: ``query`` for SPARQL queries, ``describe`` for resource descriptions."""
+    retry_after = max(1, math.ceil(settings.query_timeout))
+    return {
+        "query": ClientGate(settings.query_workers, settings.client_concurrency, settings.queue_wait, retry_after),
+        "describe": ClientGate(None, settings.client_concurrency, 0.0, retry_after),
+    }
 
 
 @contextmanager
-def client_slot() -> Iterator[None]:
-    """Hold a slot of the requesting client's budget (see the module docstring)."""
-    with current_app.extensions["kg_budget"].slot(request.remote_addr or "unknown"):
+def client_slot(kind: str) -> Iterator[None]:
+    """Hold one unit of the requesting client's share of ``kind`` work (see the module docstring)."""
+    with current_app.extensions["kg_gates"][kind].slot(request.remote_addr or "unknown"):
         yield

@@ -117,7 +117,7 @@ def serve(target: Target) -> Response:
         del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
         return _finish(not_modified, target, media, etag, modified)
     if cached is None:
-        with client_slot():
+        with client_slot("describe"):
             description = describe(store, target.uri, target.kind, page, get_settings().page_size)
         paging = description.paging or Paging(1, 1, 1)
         if page > paging.last:

@@ -175,7 +175,7 @@ def answer_query(query: ProtocolQuery) -> Response:
     store = get_store()
 
     def run() -> QueryAnswer:
-        with client_slot():  # its refusals are answered in kg.web.errors, and never kept
+        with client_slot("query"):  # its refusals are answered in kg.web.errors, and never kept
             return store.run_query(query.text, max_bytes=settings.max_result_bytes,
                                    default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
 
