@@ -1,27 +1,37 @@
-"""Killing an ingest at any moment leaves the store as it was before, or as it is after, never between.
+"""Killing an ingest at any step of its write leaves the store as it was before, or as it is
+after, never between; the next ingest cleans up and reaches the same graph.
 
-A bounded loop: a fixed list of kill times spread over the ingest's run, each on a fresh copy.
+Each step of a write (kg.store.generations.CRASH_POINTS) is reached on purpose: the ingest runs
+with ``KG_CRASH_AT=<step>`` and kills itself with SIGKILL there, so every window is hit on any
+machine, however slow or busy, and the test knows which outcome each must give. Kills at random
+moments (which mostly land before the write) are the slow test in test_reliability_store.py.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
+from contextlib import suppress
+from pathlib import Path
 
-from conftest import EPOCH, SAMPLE, make_settings
+import pytest
+
+from conftest import EPOCH, ROOT, SAMPLE, make_settings
 from kg.pipeline import ingest
 from kg.store import open_store
+from kg.store.generations import CRASH_POINTS
 
-KILL_AFTER = (0.2, 0.6, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)  # seconds; the ingest takes about 3 s
+AFTER_THE_FLIP = {"published", "cleaned"}
 
 
-def write_records(path, papers: int) -> None:
+def write_records(path: Path, papers: int) -> None:
     rng = random.Random(7)
     with open(path, "w", encoding="utf-8") as out:
         for i in range(papers):
@@ -32,37 +42,68 @@ def write_records(path, papers: int) -> None:
                                   "abstract": "A sentence about the study. " * 10}) + "\n")
 
 
-def nquads(settings) -> bytes:
+def nquads(store: Path) -> bytes:
     out = io.BytesIO()
-    open_store(settings.store, settings.base_uri).dump(out, "nquads")
+    open_store(store, make_settings(store).base_uri).dump(out, "nquads")
     return b"\n".join(sorted(out.getvalue().splitlines()))
 
 
-def test_kill_minus_nine_leaves_old_or_new_graph(tmp_path):
-    records = tmp_path / "records.jsonl"
-    write_records(records, 700)
-    base = make_settings(tmp_path / "base")
+def leftovers(store: Path) -> list[str]:
+    """What a killed writer may leave: tmp- directories, generations newer than `current`,
+    temporary links; empty when the store is clean."""
+    current = os.readlink(store / "current") if (store / "current").is_symlink() else ""
+    published = int(Path(current).name[1:]) if current else 0
+    found = [p.name for p in store.glob(".current-*")]
+    for kind in ("generations", "artifacts"):
+        for path in (store / kind).glob("*"):
+            number = int(path.name[1:]) if re.fullmatch(r"g\d+", path.name) else -1
+            if path.name.startswith("tmp-") or number > published:
+                found.append(f"{kind}/{path.name}")
+    return found
+
+
+def kg_ingest(store: Path, records: Path, crash_at: str | None = None) -> int:
+    """`kg ingest` in its own process group (its forked SHACL workers die with it); the exit status."""
+    env = {"SOURCE_DATE_EPOCH": str(EPOCH), "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+           **({"KG_CRASH_AT": crash_at} if crash_at else {})}
+    process = subprocess.Popen([sys.executable, "-m", "kg", "ingest", "--store", str(store), str(records)],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        return process.wait(timeout=300)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def graphs(tmp_path_factory):
+    """A store holding the sample, a batch of records, and the graph before and after the batch."""
+    directory = tmp_path_factory.mktemp("crash")
+    records = directory / "records.jsonl"
+    write_records(records, 120)
+    base = make_settings(directory / "base")
     ingest(SAMPLE, base)
-    before = nquads(base)
-    full = make_settings(tmp_path / "full")
-    shutil.copytree(base.store, full.store, symlinks=True)
-    ingest([records], full)
-    after = nquads(full)
-    outcomes = []
-    for delay in KILL_AFTER:
-        trial = make_settings(tmp_path / f"kill-{delay}")
-        shutil.copytree(base.store, trial.store, symlinks=True)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kg", "ingest", "--store", str(trial.store), str(records)],
-            env={"SOURCE_DATE_EPOCH": str(EPOCH), "PATH": "/usr/bin:/bin"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        state = nquads(trial)
-        assert state in (before, after), f"killed after {delay}s: the store holds neither graph"
-        outcomes.append("after" if state == after else "before")
-        ingest([records], trial)  # the store still works, and finishing the ingest reaches the same graph
-        assert nquads(trial) == after
-    assert "before" in outcomes, outcomes
+    full = directory / "full"
+    shutil.copytree(base.store, full, symlinks=True)
+    assert kg_ingest(full, records) == 0
+    before, after = nquads(base.store), nquads(full)
+    assert before != after
+    return base.store, records, before, after
+
+
+@pytest.mark.parametrize("step", CRASH_POINTS)
+def test_kill_minus_nine_at_each_step_leaves_the_old_or_the_new_graph(graphs, step, tmp_path):
+    base, records, before, after = graphs
+    store = tmp_path / "store"
+    shutil.copytree(base, store, symlinks=True)
+    status = kg_ingest(store, records, crash_at=step)
+    assert status == -signal.SIGKILL, f"the ingest did not reach step {step!r} (exit {status})"
+    expected = "after" if step in AFTER_THE_FLIP else "before"
+    state = nquads(store)
+    assert state in (before, after), f"killed at {step!r}: the store holds neither graph"
+    assert ("after" if state == after else "before") == expected, f"killed at {step!r}"
+    # the next ingest, at once, cleans up what the killed one left and reaches the same graph
+    assert kg_ingest(store, records) == 0
+    assert nquads(store) == after
+    assert leftovers(store) == [], leftovers(store)

@@ -23,6 +23,7 @@ import fcntl
 import gc
 import os
 import shutil
+import signal
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,17 +118,23 @@ def write_generation(root: Path, change, describe=None) -> Path:
         staged_artifacts = root / ARTIFACTS / f"tmp-{name}"
         try:
             _checkpoint(previous, staging)
+            crash_point("copied")
             store = ox.Store(str(staging))
             change(store)
             store.flush()
+            crash_point("written")
             if describe is not None:
                 describe(store, staged_artifacts, name)
             del store
             gc.collect()  # pyoxigraph closes RocksDB when the object is freed
+            crash_point("described")
             if describe is not None:
                 staged_artifacts.rename(root / ARTIFACTS / name)
+                crash_point("artifacts renamed")
             published = staging.rename(root / GENERATIONS / name)
+            crash_point("generation renamed")
             _point_current(root, published)
+            crash_point("published")
         except BaseException as exc:
             # Close the copy first: the failed call's frames still hold it, and an open RocksDB would
             # keep its deleted files' space and its LOCK, so a retry in this process would fail.
@@ -141,7 +148,20 @@ def write_generation(root: Path, change, describe=None) -> Path:
                 raise write_error(root, exc, "write failed") from exc
             raise
         _remove_old(root, published)
+        crash_point("cleaned")
         return published
+
+
+CRASH_POINTS = ("copied", "written", "described", "artifacts renamed", "generation renamed", "link made",
+                "published", "cleaned")
+
+
+def crash_point(name: str) -> None:
+    """kill -9 this process here when ``KG_CRASH_AT`` names this step: how the crash tests reach
+    every window of a write on any machine, however slow (tests/test_store_crash.py). Unset, as
+    it always is outside those tests, this is one dictionary lookup per step of a write."""
+    if os.environ.get("KG_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def write_error(root: Path, exc: OSError, failed: str) -> StoreError:
@@ -181,6 +201,7 @@ def _point_current(root: Path, generation: Path) -> None:
     if temporary.is_symlink():
         temporary.unlink()
     os.symlink(Path(GENERATIONS) / generation.name, temporary)
+    crash_point("link made")
     os.replace(temporary, root / CURRENT)
     directory = os.open(root, os.O_RDONLY)
     try:
@@ -190,8 +211,10 @@ def _point_current(root: Path, generation: Path) -> None:
 
 
 def _remove_unpublished(root: Path) -> None:
-    """Remove what a killed writer left: staging directories, and generations (with their
-    artifacts) newer than ``current``, renamed into place but never published."""
+    """Remove what a killed writer left: staging directories, generations (with their artifacts)
+    newer than ``current``, renamed into place but never published, and its temporary link."""
+    for link in root.glob(".current-*"):
+        link.unlink(missing_ok=True)
     published = _number(current_generation(root))
     for kind in (GENERATIONS, ARTIFACTS):
         for path in (root / kind).glob("*"):
