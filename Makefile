@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test reliability load lint clean bench
+.PHONY: install install-test serve build test reliability load fairness lint clean bench
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ reliability: install-test
 LOAD_PAPERS ?= 100000
 load: $(VENV)/.bench-installed
 	$(BIN)/python reliability/load.py --papers $(LOAD_PAPERS)
+
+## fairness: one client floods runaway queries, another asks uncached cheap ones, for 60 s per store,
+## beside a CPU hog (Debian: apt-get install -y stress-ng); writes reliability/results-fairness.json
+FAIRNESS_SECONDS ?= 60
+fairness: $(VENV)/.bench-installed
+	$(BIN)/python reliability/fairness.py --seconds $(FAIRNESS_SECONDS) --stores local,remote
 
 ## bench: run bench/run.py at SIZES papers (e.g. SIZES=1000,10000,100000) and regenerate BENCHMARKS.md;
 ## the HTTP stage also needs wrk (Debian: apt-get install -y wrk)
