@@ -3,7 +3,6 @@ writer killed with -9 dies with it, even while the processes its SHACL gate fork
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -27,10 +26,9 @@ def test_a_second_writer_is_refused_at_once_and_a_killed_writer_frees_the_lock(t
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(settings.store)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        started = time.monotonic()
         with pytest.raises(StoreError, match="another ingest is writing this store"):
             ingest(SAMPLE[1:], settings)
-        assert time.monotonic() - started < 5
+        assert holder.poll() is None  # refused while the lock was held: it did not wait for the holder
     finally:
         holder.kill()
         holder.wait(timeout=10)
