@@ -73,9 +73,9 @@ def ask(url: str, source: str, query: str, timeout: float) -> tuple[int, float]:
         connection.close()
 
 
-def kg_cli(*args: str) -> None:
-    result = subprocess.run([PYTHON, "-m", "kg", *args], cwd=ROOT, env=child_env({}), capture_output=True, text=True,
-                            timeout=600)
+def kg_cli(*args: str, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([PYTHON, "-m", "kg", *args], cwd=ROOT, env=child_env(env), capture_output=True,
+                            text=True, timeout=600)
     if result.returncode != 0:
         raise BenchError(f"kg {' '.join(args)} failed: {result.stderr.strip()}")
 
@@ -104,7 +104,7 @@ def served(kind: str, directory: Path):
     with ExitStack() as running:
         store = running.enter_context(oxigraph(directory)) if kind == "remote" else str(directory / "store")
         extra = {"KG_ARTIFACTS_DIR": str(directory / "artifacts")} if kind == "remote" else {}
-        kg_cli("ingest", "--store", store, "--base-uri", BASE_URI, *map(str, RECORDS))
+        kg_cli("ingest", "--store", store, "--base-uri", BASE_URI, *map(str, RECORDS), env=extra)
         server = start_kg(store, BASE_URI, directory / "kg.log", extra)
         running.callback(stop, server)
         yield server
