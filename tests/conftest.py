@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,20 @@ EPOCH = 1767225600  # 2026-01-01T00:00:00Z: fixed 'retrieved on' so builds can b
 
 def make_settings(store: Path | str, **overrides) -> Settings:
     return load_settings({}, overrides={"store": store, "source_date_epoch": EPOCH, **overrides})
+
+
+def leftovers(store: Path) -> list[str]:
+    """What a failed or killed writer of a store directory may leave: tmp- directories, generations
+    newer than `current`, temporary links; empty when the store is clean."""
+    current = os.readlink(store / "current") if (store / "current").is_symlink() else ""
+    published = int(Path(current).name[1:]) if current else 0
+    found = [p.name for p in store.glob(".current-*")]
+    for kind in ("generations", "artifacts"):
+        for path in (store / kind).glob("*"):
+            number = int(path.name[1:]) if re.fullmatch(r"g\d+", path.name) else -1
+            if path.name.startswith("tmp-") or number > published:
+                found.append(f"{kind}/{path.name}")
+    return found
 
 
 @pytest.fixture

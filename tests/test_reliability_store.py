@@ -44,6 +44,7 @@ from conftest import (
     SAMPLE,
     free_port,
     http_fetch,
+    leftovers,
     make_settings,
     start_gunicorn,
     stop,
@@ -149,20 +150,6 @@ def assert_store_error(result: subprocess.CompletedProcess, store: Path, *words:
     for word in words:
         assert word in lines[0], f"{word!r} not in {lines[0]!r}"
     return lines[0]
-
-
-def leftovers(store: Path) -> list[str]:
-    """What a failed or killed writer may leave: tmp- directories, generations newer than `current`,
-    temporary links; empty when the store is clean."""
-    current = os.readlink(store / "current") if (store / "current").is_symlink() else ""
-    published = int(Path(current).name[1:]) if current else 0
-    found = [p.name for p in store.glob(".current-*")]
-    for kind in ("generations", "artifacts"):
-        for path in (store / kind).glob("*"):
-            number = int(path.name[1:]) if re.fullmatch(r"g\d+", path.name) else -1
-            if path.name.startswith("tmp-") or number > published:
-                found.append(f"{kind}/{path.name}")
-    return found
 
 
 def copy_store(source: Path, target: Path) -> Path:

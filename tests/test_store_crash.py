@@ -13,7 +13,6 @@ import io
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPOCH, ROOT, SAMPLE, make_settings
+from conftest import EPOCH, ROOT, SAMPLE, leftovers, make_settings
 from kg.pipeline import ingest
 from kg.store import open_store
 from kg.store.generations import CRASH_POINTS
@@ -46,20 +45,6 @@ def nquads(store: Path) -> bytes:
     out = io.BytesIO()
     open_store(store, make_settings(store).base_uri).dump(out, "nquads")
     return b"\n".join(sorted(out.getvalue().splitlines()))
-
-
-def leftovers(store: Path) -> list[str]:
-    """What a killed writer may leave: tmp- directories, generations newer than `current`,
-    temporary links; empty when the store is clean."""
-    current = os.readlink(store / "current") if (store / "current").is_symlink() else ""
-    published = int(Path(current).name[1:]) if current else 0
-    found = [p.name for p in store.glob(".current-*")]
-    for kind in ("generations", "artifacts"):
-        for path in (store / kind).glob("*"):
-            number = int(path.name[1:]) if re.fullmatch(r"g\d+", path.name) else -1
-            if path.name.startswith("tmp-") or number > published:
-                found.append(f"{kind}/{path.name}")
-    return found
 
 
 def kg_ingest(store: Path, records: Path, crash_at: str | None = None) -> int:
