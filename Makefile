@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test reliability load fairness lint clean bench
+.PHONY: install install-test serve build test reliability load fairness mutate lint clean bench
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,20 @@ load: $(VENV)/.bench-installed
 FAIRNESS_SECONDS ?= 60
 fairness: $(VENV)/.bench-installed
 	$(BIN)/python reliability/fairness.py --seconds $(FAIRNESS_SECONDS) --stores local,remote
+
+## mutate: mutation testing (cosmic-ray) of identity, store generations, negotiation, the SPARQL request checks
+## and the client budget, on a throwaway copy in MUTATE_DIR: the working tree is never written. About an hour on
+## two cores; MUTATE_TARGETS="identity generations" runs some (mutate/targets.toml), MUTATE_REF=HEAD copies the
+## last commit instead of the files on disk. Survivors: $(MUTATE_DIR)/results/SUMMARY.md; triage: RELIABILITY.md
+MUTATE_DIR ?= /tmp/kg-mutate
+MUTATE_TARGETS ?=
+MUTATE_REF ?=
+$(VENV)/.mutate-installed: $(VENV)/.test-installed
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
+	touch $@
+
+mutate: $(VENV)/.mutate-installed
+	$(BIN)/python mutate/run.py --workdir $(MUTATE_DIR) $(if $(MUTATE_REF),--ref $(MUTATE_REF)) $(MUTATE_TARGETS)
 
 ## bench: run bench/run.py at SIZES papers (e.g. SIZES=1000,10000,100000) and regenerate BENCHMARKS.md;
 ## the HTTP stage also needs wrk (Debian: apt-get install -y wrk)

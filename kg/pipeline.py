@@ -157,7 +157,7 @@ def ingest(
 
 
 def retire(settings: Settings, uri: str, replaced_by: str | None = None) -> int:
-    """Retire a minted URI: it then answers 410 Gone, or 301 to ``replaced_by`` (DESIGN.md "URIs").
+    """Retire a minted URI: it then answers 410 Gone, or 301 to ``replaced_by`` (README "URIs").
 
     The URI's facts stay in their source graphs (nothing is lost); the identity graph records
     ``owl:deprecated true`` and, with a survivor, ``dcterms:isReplacedBy`` and ``owl:sameAs``.

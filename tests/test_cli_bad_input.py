@@ -1,5 +1,5 @@
 """Bad input at the command line: exit codes, one-line errors, --keep-going and usage errors
-(DESIGN.md "Bad input gets a clear error and loses nothing").
+(README "Exit codes": bad input gets a clear error and loses nothing).
 
 Every case of the bad-input corpus, tests/data/bad/, is run through `kg ingest` and `kg validate`
 by test_bad_corpus.py; this module checks what the corpus does not: a real process, and the

@@ -1,4 +1,4 @@
-"""Every fact DESIGN.md lists for the shipped sample, proved by SPARQL over the dumped graph."""
+"""Every fact the shipped sample must give, proved by SPARQL over the dumped graph."""
 
 from __future__ import annotations
 

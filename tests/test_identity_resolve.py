@@ -1,4 +1,4 @@
-"""Identity rules of DESIGN.md, on hand-built records (no parsing, no RDF)."""
+"""Identity rules (README, "Identity rules, and their known limits"), on hand-built records (no parsing, no RDF)."""
 
 from __future__ import annotations
 

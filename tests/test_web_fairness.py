@@ -27,7 +27,7 @@ from kg.config import load_settings
 from kg.errors import ConfigError
 from kg.pipeline import ingest
 from kg.store import open_store
-from kg.web.fairness import ClientGate
+from kg.web.fairness import ClientGate, gates_for
 
 FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs into any limit
 LIMIT = 30  # s: the servers' time limit; no test waits for it on the real code
@@ -161,6 +161,43 @@ def test_a_waiting_request_counts_against_the_share_and_gets_the_unit_when_one_f
         assert not admitted.is_set()
     waiter.join(30)  # a and b released: the waiter got a unit
     assert admitted.is_set()
+
+
+def test_a_full_gate_admits_no_one_even_a_client_within_its_share():
+    gate = ClientGate(capacity=2, per_client=3, wait=0.01, retry_after=1)
+    with holding(gate, "a"), holding(gate, "b"):
+        for client in ("a", "c"):
+            with pytest.raises(ServiceUnavailable):
+                with gate.slot(client):
+                    pass
+
+
+def test_one_unit_is_kept_back_however_many_there_are():
+    gate = ClientGate(capacity=3, per_client=3, wait=0.01, retry_after=1)
+    with holding(gate, "a"), holding(gate, "a"):  # 2 free > 1 kept back: the second one is granted
+        with pytest.raises(ServiceUnavailable):  # 1 free, kept for a client holding none
+            with gate.slot("a"):
+                pass
+        with gate.slot("b"):
+            pass
+
+
+def test_released_clients_leave_no_trace():
+    """A worker sees many client addresses over its life: a released one must not stay in its books."""
+    gate = ClientGate(capacity=2, per_client=1, wait=0.01, retry_after=1)
+    for client in ("a", "b", "c"):
+        with gate.slot(client):
+            pass
+    with holding(gate, "a"), pytest.raises(TooManyRequests):
+        with gate.slot("a"):
+            pass
+    assert (gate._held, gate._asked, gate._busy) == ({}, {}, 0)  # noqa: SLF001 - the gate's books
+
+
+def test_retry_after_is_at_least_one_second():
+    gates = gates_for(load_settings({"KG_QUERY_TIMEOUT": "0.5"}))
+    assert gates["query"].retry_after == gates["describe"].retry_after == 1
+    assert gates_for(load_settings({"KG_QUERY_TIMEOUT": "2.5"}))["query"].retry_after == 3
 
 
 def test_descriptions_have_a_share_per_client_and_no_shared_bound():

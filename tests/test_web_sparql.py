@@ -316,6 +316,32 @@ def test_query_longer_than_the_limit_is_413(gunicorn_server, how):
     assert f"the query is {limit + 1} bytes long; at most {limit} bytes are accepted" in reply.detail()
 
 
+def test_a_query_of_exactly_the_limit_is_accepted(gunicorn_server):
+    limit = gunicorn_server.settings.max_query_bytes
+    text = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #"
+    text += "x" * (limit - len(text))
+    reply = call(gunicorn_server, "POST", body=text.encode(), headers={"Content-Type": "application/sparql-query",
+                                                                       "Accept": SPARQL_JSON})
+    assert reply.status == 200, reply.body[:200]
+
+
+def test_the_415_message_names_the_body_type_sent(gunicorn_server):
+    headers = {"Accept": SPARQL_JSON, "Content-Type": "text/plain"}
+    reply = call(gunicorn_server, "POST", body=COUNT_PERSONS.encode(), headers=headers)
+    assert reply.status == 415 and "not text/plain" in reply.detail(), reply.body
+
+
+@pytest.mark.parametrize("text, accept, offered, not_offered", [
+    (CONSTRUCT_PERSONS, SPARQL_JSON, "text/turtle", "application/sparql-results+json"),
+    (ASK_MALLORY, "text/turtle", "application/sparql-results+json", "text/turtle"),
+], ids=["construct", "ask"])
+def test_the_406_message_names_the_formats_of_the_query_form(gunicorn_server, text, accept, offered, not_offered):
+    reply = query(gunicorn_server, text, accept=accept)
+    assert reply.status == 406
+    detail = reply.body.decode("utf-8").split("is available as", 1)[1]  # the formats the message names
+    assert offered in detail and not_offered not in detail, reply.body
+
+
 def test_body_far_over_the_limit_is_413_before_it_is_read(gunicorn_server):
     body = b"#" * (gunicorn_server.settings.max_query_bytes * 3)
     reply = call(gunicorn_server, "POST", body=body, headers={"Content-Type": "application/sparql-query",

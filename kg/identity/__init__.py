@@ -1,6 +1,6 @@
 """Identity: decide which mentions are the same person, work, version, venue and source.
 
-Implements the identity rules of DESIGN.md ("Identity") and the slug rules of its "URIs"
+Implements the identity rules of the README ("Identity rules") and the slug rules of its "URIs"
 section. Pure Python over records plus what the store already knows (a :class:`Registry`); it
 knows nothing of RDF.
 """

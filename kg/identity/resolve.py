@@ -1,6 +1,6 @@
 """Resolve a batch of parsed sources into entities with stable, readable slugs.
 
-Rules (DESIGN.md, "Identity"):
+Rules (README, "Identity rules"):
 - persons are one when :func:`person_key` matches; the display name is the richest spelling;
 - records are one work when their title keys are equal and their author sets are compatible
   (they share an author, or one side has none); a profile's works count its subject as author;

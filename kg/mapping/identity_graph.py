@@ -1,7 +1,7 @@
 """Map identity decisions into the identity graph: keys, display names, earliest years, sameAs.
 
 These facts depend on every source, so they are replaced as sources arrive: the batch removes
-the entity's previous identity triples and adds the current ones (DESIGN.md "Identity").
+the entity's previous identity triples and adds the current ones (README "Identity rules").
 """
 
 from __future__ import annotations

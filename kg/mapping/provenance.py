@@ -1,6 +1,6 @@
 """Map a source document and what it states about itself (PROV, FOAF, PAV, our vocabulary).
 
-DESIGN.md "Provenance": the source document lives in its own named graph with what it is about,
+README "Named graphs": the source document lives in its own named graph with what it is about,
 when it was read, its checksum, and every fact the page states about itself.
 """
 

@@ -1,6 +1,6 @@
 """Map one source's records to schema.org / FOAF / BIBO / FaBiO triples in the source's graph.
 
-Vocabulary: DESIGN.md "Vocabulary". The source graph says what this source states: that the
+Vocabulary: README "Mapping". The source graph says what this source states: that the
 persons, works, versions and venues it mentions exist, with the names, titles, authors, author
 order, abstracts, years and venues it gives. Display names and earliest years, which depend on
 every source, are in the identity graph (see identity_graph.py).

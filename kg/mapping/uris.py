@@ -1,6 +1,6 @@
 """Every URI kg mints, and the reverse: which entity a URI under the base names.
 
-DESIGN.md "URIs": authors ``{base}author/{slug}``, papers ``{base}paper/{slug}``, versions
+README "URIs": authors ``{base}author/{slug}``, papers ``{base}paper/{slug}``, versions
 ``{base}paper/{slug}/{version}``, venues ``{base}venue/{slug}``, sources ``{base}source/{slug}``.
 The web routes use :data:`URI_SPACES` and :func:`parse_uri`, so every minted URI dereferences.
 """

@@ -143,8 +143,8 @@ class OxigraphStore:
 def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:
     """Remove a quad; drop its triple from the default graph unless another named graph still states it.
 
-    The default graph is kept as the union of the named graphs, each triple once (DESIGN.md:
-    "the SPARQL default graph is the union of all of them"). pyoxigraph's own union mode would
+    The default graph is kept as the union of the named graphs, each triple once (README "Named graphs":
+    "the SPARQL default graph ... is the union of all of them"). pyoxigraph's own union mode would
     return a triple once per graph that holds it, so counts and lists would repeat.
     """
     store.remove(quad)

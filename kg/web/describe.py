@@ -1,7 +1,7 @@
 """Bounded descriptions of our resources, read from the store with a few SELECTs.
 
 A description keeps the named graph of every triple, so pages can say which source stated what
-(DESIGN.md "Provenance"). It holds, for a resource ``R``:
+(README "Named graphs"). It holds, for a resource ``R``:
 
 - every triple with ``R`` as subject, in every graph (a person's ``foaf:made`` only for the
   works on the current page, so the description stays bounded);

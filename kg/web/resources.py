@@ -1,6 +1,6 @@
 """Dereferenceable URIs: /author, /paper (and its versions), /venue, /source.
 
-DESIGN.md "URIs" and the W3C note "Cool URIs for the Semantic Web" (https://www.w3.org/TR/cooluris/):
+README "URIs" and the W3C note "Cool URIs for the Semantic Web" (https://www.w3.org/TR/cooluris/):
 the bare URI negotiates between HTML and the RDF syntaxes (and, for a work, the citation
 formats), answering with ``Vary: Accept`` and the chosen alternate in ``Content-Location``;
 each alternate also has a plain URL (``/author/leon-bottou.ttl``). Every answer lists all
