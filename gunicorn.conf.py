@@ -1,6 +1,7 @@
 """gunicorn settings shared by `make serve` and the end-to-end tests (one way to start the server)."""
 
 import os
+import threading
 
 bind = os.environ.get("KG_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("KG_WEB_WORKERS", "2"))
@@ -21,7 +22,5 @@ control_socket_disable = True
 
 def post_worker_init(worker):
     """Start the worker's query processes in the background, so the first queries find them ready."""
-    import threading
-
     store = worker.wsgi.extensions["kg_store"]
     threading.Thread(target=store.warm_up, name="kg-warm-up", daemon=True).start()

@@ -90,10 +90,14 @@ def start_kg(store: Path, base_uri: str, log: Path, extra_env: dict[str, str] | 
     return _start(name, command, env, port, "/sparql", log, config)
 
 
-def start_oxigraph(location: Path, log: Path) -> Server:
+def start_oxigraph(location: Path, log: Path, union: bool = True, timeout_s: float | None = None) -> Server:
+    """``oxigraph serve``: the reference (``union``: the default graph is the union of the named
+    graphs), or, with ``union=False``, a remote store for kg, which keeps that union itself;
+    ``timeout_s``: the server's own query time limit."""
     port = free_port()
     command = [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-               "--union-default-graph"]
+               *(["--union-default-graph"] if union else []),
+               *(["--timeout-s", f"{timeout_s:g}"] if timeout_s is not None else [])]
     config = {"command": " ".join([OXIGRAPH.name, *command[1:]])}
     return _start("oxigraph", command, child_env(), port, "/query", log, config)
 

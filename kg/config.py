@@ -8,6 +8,7 @@ validation; a test fails when a setting is missing from the README.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -199,6 +200,11 @@ class Settings:
     def queue_wait(self) -> float:
         """Seconds a query waits in line for a query process (KG_QUEUE_TIMEOUT, or half the time limit)."""
         return self.queue_timeout if self.queue_timeout is not None else self.query_timeout / 2
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds a refused client is told to wait (``Retry-After``): the time limit, rounded up."""
+        return max(1, math.ceil(self.query_timeout))
 
     def now(self) -> str:
         """Return the ISO 8601 UTC time to record as 'when it was read'."""

@@ -328,7 +328,6 @@ def recheck(workdir: Path, names: list[str], tests: list[str]) -> int:
     """Apply each survivor in the copy and run ``tests`` (copied from the checkout) against it."""
     import cosmic_ray.plugins
     from cosmic_ray.mutating import use_mutation
-    from cosmic_ray.work_db import WorkDB, use_db
 
     if (workdir / PRISTINE).is_dir():
         shutil.rmtree(workdir / "kg")
@@ -345,8 +344,7 @@ def recheck(workdir: Path, names: list[str], tests: list[str]) -> int:
         session = workdir / "sessions" / f"{name}.sqlite"
         if not session.exists():
             continue
-        with use_db(str(session), mode=WorkDB.Mode.open) as db:
-            done = [(item.mutations[0], result) for item, result in db.completed_work_items]
+        _total, done = completed(session)
         for spec, result in sorted(done, key=lambda d: (str(d[0].module_path), d[0].start_pos)):
             if outcome(result) != "survived":
                 continue
@@ -369,6 +367,14 @@ def recheck(workdir: Path, names: list[str], tests: list[str]) -> int:
 # -- the report ----------------------------------------------------------------------------------
 
 
+def completed(session: Path) -> tuple[int, list]:
+    """(how many mutants the session holds, [(mutation, result)] of those that ran or were sampled out)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    with use_db(str(session), mode=WorkDB.Mode.open) as db:
+        return db.num_work_items, [(item.mutations[0], result) for item, result in db.completed_work_items]
+
+
 def outcome(result) -> str:
     if result.worker_outcome == "skipped":
         return "skipped"
@@ -382,7 +388,6 @@ def outcome(result) -> str:
 
 
 def report(workdir: Path, names: list[str], targets: dict) -> int:
-    from cosmic_ray.work_db import WorkDB, use_db
 
     results_dir = workdir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -394,15 +399,10 @@ def report(workdir: Path, names: list[str], targets: dict) -> int:
         session = workdir / "sessions" / f"{name}.sqlite"
         if not session.exists():
             continue
-        rows = []
-        with use_db(str(session), mode=WorkDB.Mode.open) as db:
-            for item, result in db.completed_work_items:
-                spec = item.mutations[0]
-                rows.append({"job": item.job_id, "file": str(spec.module_path), "line": spec.start_pos[0],
-                             "column": spec.start_pos[1], "operator": spec.operator_name,
-                             "occurrence": spec.occurrence, "function": spec.definition_name,
-                             "outcome": outcome(result), "diff": result.diff or ""})
-            total = db.num_work_items
+        total, done = completed(session)
+        rows = [{"file": str(spec.module_path), "line": spec.start_pos[0], "column": spec.start_pos[1],
+                 "operator": spec.operator_name, "occurrence": spec.occurrence, "function": spec.definition_name,
+                 "outcome": outcome(result), "diff": result.diff or ""} for spec, result in done]
         rows.sort(key=lambda r: (r["file"], r["line"], r["column"], r["operator"]))
         (results_dir / f"{name}.json").write_text(json.dumps(rows, indent=1))
         count = {k: sum(1 for r in rows if r["outcome"] == k) for k in

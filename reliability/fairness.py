@@ -42,8 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from load import percentile  # noqa: E402
 from processes import PYTHON, BenchError, child_env  # noqa: E402
-from servers import OXIGRAPH, Server, free_port, start_kg, stop, wait_ready  # noqa: E402
+from servers import Server, start_kg, start_oxigraph, stop  # noqa: E402
 
 FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 RECORDS = sorted((ROOT / "data" / "records").glob("*.txt"))
@@ -81,28 +82,14 @@ def kg_cli(*args: str, env: dict[str, str] | None = None) -> None:
 
 
 @contextmanager
-def oxigraph(directory: Path):
-    """`oxigraph serve` on a free loopback port, with its own time limit a little above kg's."""
-    port = free_port()
-    log = directory / "oxigraph.log"
-    command = [str(OXIGRAPH), "serve", "--location", str(directory / "oxigraph"), "--bind", f"127.0.0.1:{port}",
-               "--timeout-s", f"{KG_TIMEOUT_S + 1:g}"]
-    with open(log, "ab") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=child_env({}), stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server("oxigraph", f"http://127.0.0.1:{port}", "/query", process, log, time.perf_counter())
-    try:
-        wait_ready(server)
-        yield server.url + "/"
-    finally:
-        stop(server)
-
-
-@contextmanager
 def served(kind: str, directory: Path):
     """The sample ingested into a ``kind`` store and served by kg as `make serve` does."""
     with ExitStack() as running:
-        store = running.enter_context(oxigraph(directory)) if kind == "remote" else str(directory / "store")
+        if kind == "remote":  # its own time limit a little above kg's
+            remote = start_oxigraph(directory / "oxigraph", directory / "oxigraph.log", union=False,
+                                    timeout_s=KG_TIMEOUT_S + 1)
+            running.callback(stop, remote)
+        store = remote.url + "/" if kind == "remote" else str(directory / "store")
         extra = {"KG_ARTIFACTS_DIR": str(directory / "artifacts")} if kind == "remote" else {}
         kg_cli("ingest", "--store", store, "--base-uri", BASE_URI, *map(str, RECORDS), env=extra)
         server = start_kg(store, BASE_URI, directory / "kg.log", extra)
@@ -127,12 +114,6 @@ def cpu_hog(enabled: bool, seconds: float):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def percentile(ordered: list[float], p: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def scenario(server: Server, seconds: float, flooders: int) -> dict:
@@ -163,12 +144,12 @@ def scenario(server: Server, seconds: float, flooders: int) -> dict:
         latencies.append(took)
     for thread in threads:
         thread.join(KG_TIMEOUT_S + 60)
-    ordered = sorted(latencies)
+    ordered = sorted(latencies) or [float("nan")]
     return {
         "cheap": {"requests": len(latencies), "statuses": {str(k): v for k, v in sorted(statuses.items())},
                   "non_200": sum(v for k, v in statuses.items() if k != 200),
                   "p50_ms": 1000 * percentile(ordered, 50), "p90_ms": 1000 * percentile(ordered, 90),
-                  "p99_ms": 1000 * percentile(ordered, 99), "max_ms": 1000 * (ordered[-1] if ordered else 0)},
+                  "p99_ms": 1000 * percentile(ordered, 99), "max_ms": 1000 * ordered[-1]},
         "flood": {"connections": flooders, "statuses": {str(k): v for k, v in sorted(flood.items())}},
     }
 

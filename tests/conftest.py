@@ -127,6 +127,26 @@ class LiveServer:
     def uri(self, path: str) -> str:
         return self.url + path.lstrip("/")
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].strip("/"))
+
+
+def sparql_from(server: LiveServer, source: str, query: str, timeout: float = 30, **headers: str):
+    """GET /sparql from the loopback address ``source`` (a distinct client for kg's fairness gate);
+    (status, headers, body), for error statuses too."""
+    import http.client
+    import urllib.parse
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout, source_address=(source, 0))
+    try:
+        connection.request("GET", "/sparql?query=" + urllib.parse.quote(query),
+                           headers={"Accept": "application/sparql-results+json", **headers})
+        response = connection.getresponse()
+        return response.status, response.msg, response.read()
+    finally:
+        connection.close()
+
 
 @contextmanager
 def serving(settings: Settings, port: int | None = None, env: dict | None = None) -> Iterator[LiveServer]:

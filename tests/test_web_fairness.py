@@ -13,16 +13,14 @@ questions), or by X-Forwarded-For behind a trusted proxy.
 
 from __future__ import annotations
 
-import http.client
 import threading
-import urllib.parse
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 
 import pytest
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from conftest import SAMPLE, make_settings, running_oxigraph, serving
+from conftest import SAMPLE, LiveServer, make_settings, running_oxigraph, serving, sparql_from
 from kg.config import load_settings
 from kg.errors import ConfigError
 from kg.pipeline import ingest
@@ -60,16 +58,9 @@ class Clock:
             return self._n
 
 
-def ask(port: int, source: str, query: str, clock: Clock, timeout: float = 20, **headers: str) -> Answer:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
-    try:
-        connection.request("GET", "/sparql?query=" + urllib.parse.quote(query),
-                           headers={"Accept": "application/sparql-results+json", **headers})
-        response = connection.getresponse()
-        response.read()
-        return Answer(response.status, dict(response.getheaders()), clock.tick())
-    finally:
-        connection.close()
+def ask(server: LiveServer, source: str, query: str, clock: Clock, timeout: float = 20, **headers: str) -> Answer:
+    status, answer_headers, _body = sparql_from(server, source, query, timeout, **headers)
+    return Answer(status, dict(answer_headers), clock.tick())
 
 
 @contextmanager
@@ -256,14 +247,13 @@ def test_a_flooding_client_gets_429_while_another_clients_uncached_queries_all_a
     flood: list[Answer] = []
     stop = threading.Event()
     with sample_server(tmp_path, store, KG_CLIENT_CONCURRENCY="1") as server:
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
 
         def flooder():
             for _ in range(10_000):  # bounded; ends when the test has its cheap answers
                 if stop.is_set():
                     return
                 try:
-                    flood.append(ask(port, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10))
+                    flood.append(ask(server, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10))
                 except OSError:
                     return  # the server stopped under an admitted runaway query
 
@@ -274,7 +264,7 @@ def test_a_flooding_client_gets_429_while_another_clients_uncached_queries_all_a
             if any(answer.status == 429 for answer in flood):
                 break
             threading.Event().wait(0.01)
-        answers = [ask(port, "127.0.0.3", cheap(n), clock) for n in range(1, CHEAP_QUERIES + 1)]
+        answers = [ask(server, "127.0.0.3", cheap(n), clock) for n in range(1, CHEAP_QUERIES + 1)]
         stop.set()
         finished = [answer for answer in flood if answer.status != 429]
     for thread in threads:
@@ -292,12 +282,11 @@ def test_answers_from_the_cache_are_never_refused(tmp_path):
     clock = Clock()
     query = cheap(3)
     with sample_server(tmp_path, KG_WEB_WORKERS="1", KG_CLIENT_CONCURRENCY="1") as server:  # one worker, one cache
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
-        assert ask(port, "127.0.0.4", query, clock).status == 200  # computed once, then kept
+        assert ask(server, "127.0.0.4", query, clock).status == 200  # computed once, then kept
         results: list[int] = []
 
         def client():
-            results.extend(ask(port, "127.0.0.4", query, clock).status for _ in range(10))
+            results.extend(ask(server, "127.0.0.4", query, clock).status for _ in range(10))
 
         threads = [threading.Thread(target=client) for _ in range(4)]  # the worker's 4 threads
         for thread in threads:
@@ -313,11 +302,10 @@ def test_the_client_is_the_peer_or_what_a_trusted_proxy_says(tmp_path, proxies):
     clock = Clock()
     env = {"KG_WEB_WORKERS": "1", "KG_CLIENT_CONCURRENCY": "1", "KG_TRUSTED_PROXIES": str(proxies)}
     with sample_server(tmp_path, **env) as server:
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
         def hold():
             with suppress(OSError):  # the server stops under it
                 for _ in range(1000):  # bounded: refused while a probe below held the share, so again
-                    if ask(port, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10,
+                    if ask(server, "127.0.0.2", FLOOD, clock, timeout=LIMIT + 10,
                            **{"X-Forwarded-For": "203.0.113.7"}).status != 429:
                         return
 
@@ -325,13 +313,13 @@ def test_the_client_is_the_peer_or_what_a_trusted_proxy_says(tmp_path, proxies):
         holder.start()
         same = None
         for n in range(1, 500):  # bounded: until the runaway query holds its client's share
-            same = ask(port, "127.0.0.2", cheap(n), clock, **{"X-Forwarded-For": "203.0.113.7"})
+            same = ask(server, "127.0.0.2", cheap(n), clock, **{"X-Forwarded-For": "203.0.113.7"})
             if same.status == 429:
                 break
             threading.Event().wait(0.01)
         assert same is not None and same.status == 429
-        other_proxy_same_client = ask(port, "127.0.0.5", cheap(1000), clock, **{"X-Forwarded-For": "203.0.113.7"})
-        same_peer_other_client = ask(port, "127.0.0.2", cheap(1001), clock, **{"X-Forwarded-For": "203.0.113.8"})
+        other_proxy_same_client = ask(server, "127.0.0.5", cheap(1000), clock, **{"X-Forwarded-For": "203.0.113.7"})
+        same_peer_other_client = ask(server, "127.0.0.2", cheap(1001), clock, **{"X-Forwarded-For": "203.0.113.8"})
     if proxies:
         assert (other_proxy_same_client.status, same_peer_other_client.status) == (429, 200)
     else:

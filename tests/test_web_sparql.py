@@ -7,7 +7,6 @@ Everything runs on loopback; every wait is bounded.
 from __future__ import annotations
 
 import csv
-import http.client
 import io
 import json
 import threading
@@ -26,7 +25,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import DATA, LiveServer, serving
+from conftest import DATA, LiveServer, serving, sparql_from
 from kg.store import list_queries
 from kg.vocab import DCTERMS, SCHEMA, VOID
 
@@ -485,7 +484,7 @@ def test_slow_query_is_stopped_with_503_while_another_clients_queries_still_answ
     answers = []
     for n in range(5):  # from another client address, and new each time so that none is cached
         text = ASK_MALLORY + f" # {n} {time.monotonic_ns()}"
-        answers.append(call_from("127.0.0.3", gunicorn_server, text))
+        answers.append(Reply(*sparql_from(gunicorn_server, "127.0.0.3", text)))
     still_running = thread.is_alive()
     thread.join(timeout=30)
     assert [(reply.status, json.loads(reply.body)["boolean"]) for reply in answers] == [(200, True)] * 5
@@ -493,18 +492,6 @@ def test_slow_query_is_stopped_with_503_while_another_clients_queries_still_answ
     assert slow["reply"].status == 503
     assert "time limit of 2 s" in slow["reply"].detail()
     assert int(slow["reply"].headers["Retry-After"]) >= 1
-
-
-def call_from(source: str, server: LiveServer, text: str) -> Reply:
-    """A query sent from another loopback address: another client for kg's fairness gate."""
-    port = int(server.url.rsplit(":", 1)[1].strip("/"))
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
-    try:
-        connection.request("GET", "/sparql?query=" + urllib.parse.quote(text), headers={"Accept": SPARQL_JSON})
-        response = connection.getresponse()
-        return Reply(response.status, response.msg, response.read())
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")

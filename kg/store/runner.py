@@ -9,7 +9,7 @@ client asked for, and capped in bytes while they are written, so the parent neve
 than the cap. Which client may use a process is decided before, in kg.web.fairness.
 
 Processes are forked from a fork server that imported this module once, so a replacement is
-ready in milliseconds even on a busy machine. A process ends itself when its web worker dies,
+ready in tens of milliseconds. A process ends itself when its web worker dies,
 and at :data:`BACKSTOP_S` past its time limit whatever happens to the worker.
 """
 
@@ -128,7 +128,7 @@ def _open(root: str, opened: dict) -> ox.Store:
     return opened["store"]
 
 
-def serve_queries(root: str, connection) -> None:
+def serve_queries(root: str, connection, time_limit: float) -> None:
     """The child's loop: say ("ready",) once the store is open, then receive a request and answer
     with ('ok', QueryAnswer) or ('error', kind, message)."""
     _die_with_parent()
@@ -145,7 +145,7 @@ def serve_queries(root: str, connection) -> None:
             return
         # A backstop for a parent that died before it could kill us: SIGALRM, with no handler
         # installed, ends the process even while the engine holds the GIL.
-        signal.setitimer(signal.ITIMER_REAL, request["time_limit"] + BACKSTOP_S)
+        signal.setitimer(signal.ITIMER_REAL, time_limit + BACKSTOP_S)
         try:
             connection.send(("ok", execute(_open(root, opened), request)))
         except (QueryRefused, ResultTooLarge) as exc:
@@ -173,26 +173,27 @@ def _die_with_parent() -> None:
 
 def _context():
     """Query processes are forked from a small server process that has imported this module once
-    (multiprocessing's forkserver), so a replacement is ready in milliseconds, not the second a
-    fresh interpreter needs on a busy machine; and nothing is forked from the threaded web worker."""
+    (multiprocessing's forkserver), so a replacement is ready in tens of milliseconds, not the second a
+    fresh interpreter needs on a busy machine; and nothing is forked from the threaded web worker.
+    The parent's main script (gunicorn's) is preloaded too, or every child would import it again."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(["__main__", __name__])
     return context
 
 
 class _Child:
-    def __init__(self, context, root: str):
+    def __init__(self, context, root: str, time_limit: float):
         self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=serve_queries, args=(root, child_end), daemon=True)
+        self.process = context.Process(target=serve_queries, args=(root, child_end, time_limit), daemon=True)
         self.process.start()
         child_end.close()
-        self.ready = False
 
     def wait_ready(self, seconds: float) -> bool:
         """Wait for the child's ("ready",): its start is not part of any query's time limit."""
-        if not self.ready and self.connection.poll(seconds):
-            self.ready = self.connection.recv() == ("ready",)
-        return self.ready
+        try:
+            return self.connection.poll(seconds) and self.connection.recv() == ("ready",)
+        except (EOFError, OSError):  # it died starting
+            return False
 
     def kill(self) -> None:
         self.process.kill()
@@ -210,6 +211,7 @@ class QueryRunner:
 
     def __init__(self, root: Path, workers: int, timeout: float):
         self.root, self.timeout, self.workers = str(root), timeout, workers
+        self.patience = max(timeout, START_S)  # for a process to start, or to come back from a replacement
         self.context = _context()
         self.idle: list[_Child] = []
         self.alive = 0  # started and not killed: idle, running a query, or starting
@@ -222,13 +224,13 @@ class QueryRunner:
         Raises:
             QueryRefused: a syntax error or a forbidden feature (the parser's message).
             QueryTimeout: no answer within the time limit (the query's process was killed), or no
-                process became free within the time limit.
+                process became ready within :data:`START_S`.
             ResultTooLarge: the serialised result is over ``max_bytes``.
         """
         refuse_service(query)
         request = {"query": query, "max_bytes": max_bytes, "results_format": results_format,
                    "graph_format": graph_format, "default_graphs": list(default_graphs),
-                   "named_graphs": list(named_graphs), "base_iri": base_iri, "time_limit": self.timeout}
+                   "named_graphs": list(named_graphs), "base_iri": base_iri}
         child = self._take()
         try:
             child.connection.send(request)
@@ -253,29 +255,32 @@ class QueryRunner:
         Raises:
             QueryTimeout: none became ready within :data:`START_S` or the time limit, whichever is longer.
         """
-        patience = max(self.timeout, START_S)
-        deadline = time.monotonic() + patience
+        deadline = time.monotonic() + self.patience
         with self.changed:
             while not self.idle and self.alive >= self.workers:
                 if not self.changed.wait(max(0.0, deadline - time.monotonic())):
-                    raise QueryTimeout(f"all {self.workers} query processes stayed busy for {patience:g} s; "
+                    raise QueryTimeout(f"all {self.workers} query processes stayed busy for {self.patience:g} s; "
                                        "try again later")
             if self.idle:
                 return self.idle.pop()
             self.alive += 1
-        child = self._start()  # outside the lock: a start takes a moment
-        if child is None or not child.wait_ready(max(0.0, deadline - time.monotonic())):
-            if child is not None:
-                child.kill()
-            self._forget()
-            raise QueryTimeout(f"no query process started within {patience:g} s; try again later")
+        child = self._start_counted(deadline - time.monotonic())  # outside the lock: a start takes a moment
+        if child is None:
+            raise QueryTimeout(f"no query process started within {self.patience:g} s; try again later")
         return child
 
-    def _start(self) -> _Child | None:
+    def _start_counted(self, seconds: float) -> _Child | None:
+        """Start a process already counted in ``alive`` and wait for it; None (uncounted) if it fails."""
         try:
-            return _Child(self.context, self.root)
+            child = _Child(self.context, self.root, self.timeout)
         except OSError:
-            return None
+            child = None
+        if child is not None and child.wait_ready(max(0.0, seconds)):
+            return child
+        if child is not None:
+            child.kill()
+        self._forget()
+        return None
 
     def _give_back(self, child: _Child) -> None:
         with self.changed:
@@ -298,13 +303,8 @@ class QueryRunner:
             if self.alive >= self.workers:
                 return
             self.alive += 1
-        child = self._start()
-        if child is not None and child.wait_ready(max(self.timeout, START_S)):
+        if (child := self._start_counted(self.patience)) is not None:
             self._give_back(child)
-            return
-        if child is not None:
-            child.kill()
-        self._forget()
 
     def warm_up(self) -> None:
         """Start the pool's processes now rather than on the first queries."""

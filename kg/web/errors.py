@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -51,7 +50,7 @@ def handle_query_refused(exc: QueryRefused) -> Response:
 
 
 def handle_query_timeout(exc: QueryTimeout) -> Response:
-    retry = max(1, math.ceil(current_app.config["KG_SETTINGS"].query_timeout))
+    retry = current_app.config["KG_SETTINGS"].retry_after
     return error_response(503, "Service Unavailable", str(exc), {"Retry-After": str(retry)})
 
 

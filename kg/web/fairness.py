@@ -24,7 +24,6 @@ reverse proxies in front of kg put in ``X-Forwarded-For`` (werkzeug's ProxyFix).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
@@ -115,10 +114,10 @@ class ClientGate:
 
 def gates_for(settings) -> dict[str, ClientGate]:
     """This worker's gates: ``query`` for SPARQL queries, ``describe`` for resource descriptions."""
-    retry_after = max(1, math.ceil(settings.query_timeout))
+    share, retry_after = settings.client_concurrency, settings.retry_after
     return {
-        "query": ClientGate(settings.query_workers, settings.client_concurrency, settings.queue_wait, retry_after),
-        "describe": ClientGate(None, settings.client_concurrency, 0.0, retry_after),
+        "query": ClientGate(settings.query_workers, share, settings.queue_wait, retry_after),
+        "describe": ClientGate(None, share, 0.0, retry_after),
     }
 
 
