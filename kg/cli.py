@@ -18,9 +18,11 @@ from rdflib import BNode, Literal
 from tqdm import tqdm
 
 from kg.config import SETTINGS, Settings, load_settings
-from kg.errors import KgError, QueryError, StoreError, ValidationFailed
-from kg.pipeline import IngestResult, ingest, retire
+from kg.errors import KgError, MappingError, QueryError, StoreError, ValidationFailed
+from kg.parsers import collecting_warnings
+from kg.pipeline import IngestResult, curate, ingest, retire
 from kg.store import DUMP_FORMATS, list_queries, open_configured_store
+from kg.store.explain import explain
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -108,7 +110,8 @@ def ingest_command(ctx, files, keep_going, rejects, report_prefix, store, base_u
     """Parse, validate and add FILES to the store, all or nothing."""
     settings = _settings(ctx, store=store, base_uri=base_uri)
     ctx.obj["report_prefix"] = report_prefix
-    result = ingest(list(files), settings, write=True, keep_going=keep_going, progress=_progress("ingest"))
+    with _printing_warnings():
+        result = ingest(list(files), settings, write=True, keep_going=keep_going, progress=_progress("ingest"))
     _finish(ctx, result, keep_going, rejects, report_prefix, f"wrote {settings.store}")
 
 
@@ -119,8 +122,21 @@ def validate_command(ctx, files, keep_going, rejects, report_prefix, store, base
     """Do everything ingest does except the write: parse, resolve against the store, map, validate."""
     settings = _settings(ctx, store=store, base_uri=base_uri)
     ctx.obj["report_prefix"] = report_prefix
-    result = ingest(list(files), settings, write=False, keep_going=keep_going, progress=_progress("validate"))
+    with _printing_warnings():
+        result = ingest(list(files), settings, write=False, keep_going=keep_going, progress=_progress("validate"))
     _finish(ctx, result, keep_going, rejects, report_prefix, "valid; nothing written")
+
+
+@contextmanager
+def _printing_warnings():
+    """Print the parsers' warnings about the inputs, ``FILE:LINE: warning: ...`` on stderr, one a
+    line, once the ingest is over (also when it failed). A warning never changes the exit code."""
+    with collecting_warnings() as warnings:
+        try:
+            yield
+        finally:
+            for warning in warnings:
+                click.echo(str(warning), err=True)
 
 
 def _progress(label: str):
@@ -271,6 +287,41 @@ def _print_table(names, rows) -> None:
     for row in cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+
+
+@main.command("curate")
+@_store_option
+@_base_option
+@click.argument("verdict", type=click.Choice(["same", "different"]))
+@click.argument("left")
+@click.argument("right")
+@click.option("--why", required=True, help="Why: kept with the curation and shown on both entities' pages.")
+@click.option("--who", default=lambda: os.environ.get("USER", "unknown"), show_default="$USER",
+              help="Who decided.")
+@click.pass_context
+def curate_command(ctx, store, base_uri, verdict, left, right, why, who):
+    """Say that two persons or works are the SAME entity or DIFFERENT ones; overrides the identity
+    rules from now on, through every later ingest."""
+    settings = _settings(ctx, store=store, base_uri=base_uri)
+    _existing_store(settings)
+    result = curate(settings, verdict, left, right, who, why)
+    click.echo(f"curated {verdict}: {left} {right}; {result.persons} person(s), {result.works} work(s) re-decided; "
+               f"+{result.quads_added} -{result.quads_removed} quads")
+
+
+@main.command("explain")
+@_store_option
+@_base_option
+@click.argument("uri")
+@click.pass_context
+def explain_command(ctx, store, base_uri, uri):
+    """Say why URI is one entity: its mentions, their sources, and the evidence that joined them."""
+    settings = _settings(ctx, store=store, base_uri=base_uri)
+    _existing_store(settings)
+    explanation = explain(open_configured_store(settings), uri)
+    if explanation is None:
+        raise MappingError(uri, "uri", "no entity of this store has this URI")
+    click.echo("\n".join(explanation.lines()))
 
 
 @main.command("retire")

@@ -8,6 +8,7 @@ generation, which is published only after the last chunk passed (store/generatio
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +18,20 @@ from rdflib.namespace import OWL
 
 from kg.config import Settings
 from kg.errors import KgError, MappingError, ValidationFailed
-from kg.identity import resolve
+from kg.identity import Curation, resolve
+from kg.identity.keys import short_hash
 from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
-from kg.mapping import MappedBatch, map_in_chunks
+from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts
 from kg.mapping.batch import Change
-from kg.mapping.uris import identity_graph_uri, inferred_graph_uri, parse_uri
+from kg.mapping.identity_graph import curation_quads
+from kg.mapping.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
 from kg.parsers import parse_source
 from kg.records import ParsedSource
 from kg.sources import read_source
 from kg.store import Store, open_configured_store
 from kg.store.dump import Build
+from kg.store.registry import StoreRegistry
 from kg.validation import ValidationReport, load_shapes, validate_graph
 from kg.vocab import DCTERMS
 
@@ -112,17 +116,57 @@ def counted(resolution: Resolution) -> IngestResult:
                         persons=len(resolution.persons), works=len(resolution.works))
 
 
-def checked_chunks(resolution: Resolution, settings: Settings, result: IngestResult) -> Iterator[Change]:
-    """Map, validate and infer a resolved batch chunk by chunk (``KG_CHUNK_PAPERS`` papers each),
-    adding to ``result`` as it goes; a chunk that fails the gate stops the ingest (ValidationFailed).
+def checked_chunks(resolution: Resolution, settings: Settings, result: IngestResult,
+                   registry: StoreRegistry | None) -> Iterator[Change]:
+    """Map, validate and infer a resolved batch: first what identity changed (the identity graph,
+    facts moved between entities), then the new sources chunk by chunk (``KG_CHUNK_PAPERS`` papers
+    each), adding to ``result`` as it goes; a change that fails the gate stops the ingest
+    (ValidationFailed).
 
     Identity is decided for the whole batch first (kg.identity), so the chunk size changes
     neither URIs nor quads: only how many are in memory at once.
     """
     gate = Gate(settings)
-    for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers):
+    state = entity_state(settings.base_uri, resolution)
+    first = identity_changes(resolution, state, registry, gate, settings.base_uri)
+    gate.check(first, result)
+    yield first.add, first.remove
+    for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers, state):
         gate.check(batch, result)
         yield batch.add, batch.remove
+
+
+def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistry | None, gate: Gate,
+                     base: str) -> MappedBatch:
+    """The identity graph's new state for everything the batch bears on, and the facts of stored
+    mentions that now belong to another entity, moved in their source graphs (with the inferences
+    drawn from them); validated with what it leaves unchanged."""
+    retired = {f"{base}{old}": f"{base}{new}" for old, new in resolution.retired.items()}
+    if registry is None:
+        return identity_change(state, retired, base, set())
+    live = {str(uri) for uri in state}
+    chained = {x: retired[u] for x, u in registry.replaced_by(retired).items() if x not in retired and x not in live}
+    current = registry.identity_quads(set(state) | set(retired) | set(chained))
+    batch = identity_change(state, retired | chained, base, current)
+    for slug, moves in sorted(resolution.moved.items()):
+        remove, add, kept = moved_facts(base, registry.quads_of_graph(str(mint_source_uri(base, slug))), moves)
+        batch.remove |= remove
+        batch.add |= add
+        batch.context |= kept
+    if resolution.moved:  # the shapes of what the moved facts name look at their identity triples too
+        named = {str(q[0]) for q in batch.add | batch.context if isinstance(q[0], URIRef)} - {str(u) for u in state}
+        batch.context |= registry.identity_quads(named) - batch.remove
+    olds = {f"{base}{old}" for moves in resolution.moved.values() for old in moves}
+    if olds:
+        touched = olds | registry.versions_of(olds)
+        about = registry.quads_about(touched)
+        stale = {q for q in about if q[3] == gate.inferred_graph}
+        asserted = (about - stale - batch.remove) | {q for q in batch.add if {str(q[0]), str(q[2])} & touched}
+        again = materialize_owlrl(((s, p, o) for s, p, o, _g in asserted), gate.rules)
+        again = {(s, p, o, gate.inferred_graph) for s, p, o in again if {str(s), str(o)} & touched}
+        batch.remove |= stale - again
+        batch.add |= again - stale
+    return batch
 
 
 def ingest(
@@ -143,10 +187,11 @@ def ingest(
     """
     parsed, rejects = read_inputs(paths, settings, keep_going, progress)
     store = open_configured_store(settings)
-    resolution = resolve(parsed, store.registry())
+    registry = store.registry()
+    resolution = resolve(parsed, registry)
     result = counted(resolution)
     result.rejects = rejects
-    changes = checked_chunks(resolution, settings, result)
+    changes = checked_chunks(resolution, settings, result, registry)
     if write and resolution.sources:
         store.apply_stream(changes, lambda: Build.of_ingest(settings.now(), result.report))
         result.written = True
@@ -187,3 +232,45 @@ def _is_live_entity(store: Store, graph, uri: str) -> bool:
     ask = (f"ASK {{ GRAPH <{graph}> {{ <{uri}> ?p ?o }} "
            f"FILTER NOT EXISTS {{ GRAPH <{graph}> {{ <{uri}> <{OWL.deprecated}> true }} }} }}")
     return bool(store.select(ask)[1][0][0])
+
+
+def curate(settings: Settings, verdict: str, left: str, right: str, who: str, why: str) -> IngestResult:
+    """Record a person's word that two entities are the same (``same``) or not (``different``),
+    and re-decide their identity with it: one atomic change, validated like an ingest.
+
+    The curation is kept in the curation graph with the mentions each entity had then, so it
+    holds through every later ingest (kg.identity.cluster). A ``same`` joins the two entities'
+    mentions into one (the other URI then answers 301); a ``different`` keeps them apart even
+    when the rules would join them.
+
+    Raises:
+        MappingError: a URI that is not a live person or work here, two of different kinds, or one URI twice.
+    """
+    store = open_configured_store(settings)
+    registry = store.registry()
+    spaces = []
+    for role, uri in (("left", left), ("right", right)):
+        parsed = parse_uri(settings.base_uri, uri)
+        if parsed is None or parsed.space not in ("author", "paper") or parsed.sub \
+                or not _is_live_entity(store, identity_graph_uri(settings.base_uri), uri):
+            raise MappingError(uri, role, "not the URI of a current person or work in this store")
+        spaces.append(parsed.space)
+    if left == right:
+        raise MappingError(right, "right", "an entity cannot be curated against itself")
+    if spaces[0] != spaces[1]:
+        raise MappingError(right, "right", f"is a {spaces[1]} URI, and {left} a {spaces[0]} one")
+    sides = [registry.mentions_of(uri) for uri in (left, right)]
+    now = settings.now()
+    node = f"{curation_graph_uri(settings.base_uri)}#c{short_hash(f'{verdict} {left} {right} {now}', 12)}"
+    curation = Curation(node, verdict, frozenset(m.mention.id for m in sides[0]),
+                        frozenset(m.mention.id for m in sides[1]), f"{why} ({who}, {now})")
+    seeds = {key for side in sides for stored in side for key in stored.keys}
+    resolution = resolve([], registry, curation, seeds)
+    result = counted(resolution)
+    changes = checked_chunks(resolution, settings, result, registry)
+    record = (curation_quads(settings.base_uri, curation, (left, right), who, now), ())
+    result.quads_added += len(record[0])
+    store.apply_stream(itertools.chain([record], changes),
+                       lambda: Build.of_curation(now, verdict, left, right, result.report))
+    result.written = True
+    return result

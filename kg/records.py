@@ -100,6 +100,28 @@ VENUE_KINDS = ("conference", "journal", "preprint-server", "workshop", "book", "
 
 
 @dataclass(frozen=True)
+class ParseWarning:
+    """A disagreement inside a source that does not stop it being read: a cosmetic restatement
+    (a follow button's count) that differs from the statement kept as the fact.
+
+    A disagreement that may mean lost data (a stated count of listed papers that differs from the
+    list: a truncated page) is a ParseError, never a warning.
+    """
+
+    origin: str  # the path or URL as given, as in SourceRef.origin
+    line: int | None
+    message: str
+
+    @property
+    def record_key(self) -> str:
+        """Where, as messages name it: ``file.txt:12``."""
+        return f"{self.origin}:{self.line}" if self.line else self.origin
+
+    def __str__(self) -> str:
+        return f"{self.record_key}: warning: {self.message}"
+
+
+@dataclass(frozen=True)
 class ParsedSource:
     """Everything one source says: its subject, its papers and what it states about itself."""
 
@@ -109,6 +131,7 @@ class ParsedSource:
     persons: tuple[PersonRecord, ...] = ()
     papers: tuple[PaperRecord, ...] = ()
     facts: tuple[PageFact, ...] = field(default=())
+    warnings: tuple[ParseWarning, ...] = ()  # cosmetic disagreements, reported but not refused
 
     def record_key(self, line: int | None) -> str:
         """Name a record for messages: ``file.txt:12``."""

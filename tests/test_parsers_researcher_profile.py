@@ -9,7 +9,7 @@ import pytest
 from conftest import edit_page
 from kg.errors import ParseError
 from kg.parsers.researcher_profile import DROPPED_CHROME, parse_researcher_profile, read_role_line
-from kg.records import PAGE_FACTS, PageFact, PersonRecord
+from kg.records import PAGE_FACTS, PageFact, ParseWarning, PersonRecord
 from kg.sources import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,7 +206,6 @@ def test_role_line_is_split_on_known_phrases(line, expected):
         ("profile-work-count-disagrees", 14, "page states 4 works but 2 entries were parsed"),
         ("profile-truncated", 27, "page states 3 published items but 2 entries were parsed"),
         ("profile-no-entries", 27, "page states 2 published items but 0 entries were parsed"),
-        ("profile-follower-count-disagrees", 23, "page states 2 followers at line 15 but 'Follow researcher3' says 3"),
         ("profile-entry-without-title", 29, "entry at line 29 has no title"),
         (
             "profile-unreadable-year",
@@ -253,7 +252,52 @@ def test_header_without_year_is_named(tmp_path):
 
 def test_follow_button_alone_states_the_follower_count(tmp_path):
     path = edit_sample(tmp_path, "0followers\n", "")
-    assert PageFact("stated_follower_count", 0, 22) in parse_page(path).facts
+    parsed = parse_page(path)
+    assert PageFact("stated_follower_count", 0, 22) in parsed.facts
+    assert parsed.warnings == ()
+
+
+def test_pages_that_agree_with_themselves_have_no_warnings():
+    assert parse_page(SAMPLE).warnings == ()
+    assert parse_case("profile-soren-sonnenburg").warnings == ()
+    assert parse_case("profile-isabelle-guyon").warnings == ()
+
+
+def test_follow_button_disagreeing_with_the_follower_count_is_a_warning_and_the_stated_count_is_kept():
+    path = CASES / "profile-follower-count-restated" / "page.txt"
+    parsed = parse_page(path)
+    assert [fact for fact in parsed.facts if fact.name == "stated_follower_count"] == [
+        PageFact("stated_follower_count", 2, 15)
+    ]
+    assert [paper.title for paper in parsed.papers] == ["First Paper", "Second Paper"]
+    message = ("page states 2 followers at line 15 but 'Follow researcher3' says 3; "
+               "the follower count kept is 2, from line 15")
+    assert parsed.warnings == (ParseWarning(str(path), 23, message),)
+    assert str(parsed.warnings[0]) == f"{path}:23: warning: {message}"
+
+
+def test_two_follow_buttons_without_a_stated_count_keep_the_first(tmp_path):
+    path = edit_sample(tmp_path, "0followers\n", "")
+    buttons = "Follow researcher0\n\nFollow researcher7\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("Follow researcher0\n", buttons), encoding="utf-8")
+    parsed = parse_page(path)
+    assert [fact for fact in parsed.facts if fact.name == "stated_follower_count"] == [
+        PageFact("stated_follower_count", 0, 22)
+    ]
+    (warning,) = parsed.warnings
+    assert (warning.line, warning.message) == (
+        24,
+        "page states 0 followers at line 22 but 'Follow researcher7' says 7; "
+        "the follower count kept is 0, from line 22",
+    )
+
+
+def test_a_disagreeing_follow_button_does_not_hide_a_truncated_page(tmp_path):
+    path = edit_sample(tmp_path, "Follow researcher0", "Follow researcher3")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("Invariant Risk Minimization")].rstrip() + "\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"page\.txt:53: page states 5 published items but 4 entries were parsed"):
+        parse_page(path)
 
 
 def test_dropped_chrome_is_exactly_the_sample_interface_text():

@@ -92,6 +92,9 @@ def check_outcome(parse, text: str) -> ParsedSource | None:
         assert paper.authors is None or all(name.strip() for name in paper.authors)
     for person in [*([parsed.subject] if parsed.subject else []), *parsed.persons]:
         assert person.name.strip(), person
+    for warning in parsed.warnings:  # one line naming the input and a line it has, like an error
+        assert str(warning).startswith(ORIGIN) and "\n" not in str(warning), str(warning)
+        assert warning.line is None or 1 <= warning.line <= text.count("\n") + 1, str(warning)
     return parsed
 
 

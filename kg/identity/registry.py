@@ -7,24 +7,34 @@ a batch costs what the batch touches, not what the store holds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+from kg.identity.cluster import Curation
+from kg.identity.mentions import Mention
 
 
 @dataclass(frozen=True)
 class KnownEntity:
-    """An entity already minted: its kind, slug and identity key.
-
-    ``names`` are the spellings seen so far (persons) or titles (works); ``author_keys`` the
-    person keys of a work's authors; ``year`` a work's earliest year.
-    """
+    """A venue or source already minted: its kind, slug and identity key."""
 
     kind: str  # "author" | "paper" | "venue" | "source"
     slug: str
     key: str
-    names: frozenset[str] = field(default_factory=frozenset)
-    author_keys: frozenset[str] = field(default_factory=frozenset)
-    year: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """A mention kept in the store, the entity it belongs to now (``author/slug``, ``paper/slug``),
+    and its block keys as stored (its own, and those of curations that name it).
+
+    ``frozen``: its entity was retired by hand (``kg retire``); identity leaves it where it is.
+    """
+
+    mention: Mention
+    path: str
+    keys: frozenset[str]
+    frozen: bool = False
 
 
 class Registry(Protocol):
@@ -36,6 +46,16 @@ class Registry(Protocol):
     def taken(self, kind: str, slugs: Iterable[str]) -> set[str]:
         """Return which of these slugs are already minted for this kind of entity."""
 
+    def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
+        """Return the stored mentions that have any of these block keys."""
+
+    def curations(self, mention_ids: set[str]) -> list[Curation]:
+        """Return the curations that name any of these mentions."""
+
+    def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
+        """Return the slugs retired without a replacement (``kg retire``) that are one of these
+        bases or start with one and a hyphen: they are never given again."""
+
 
 class EmptyRegistry:
     """The registry of an empty store."""
@@ -44,4 +64,13 @@ class EmptyRegistry:
         return {}
 
     def taken(self, kind: str, slugs: Iterable[str]) -> set[str]:
+        return set()
+
+    def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
+        return []
+
+    def curations(self, mention_ids: set[str]) -> list[Curation]:
+        return []
+
+    def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
         return set()

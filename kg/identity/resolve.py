@@ -1,52 +1,58 @@
 """Resolve a batch of parsed sources into entities with stable, readable slugs.
 
-Rules (README, "Identity rules"):
-- persons are one when :func:`person_key` matches; the display name is the richest spelling;
-- records are one work when their title keys are equal and their author sets are compatible
-  (they share an author, or one side has none); a profile's works count its subject as author;
-- records are one version when work, venue, year and type agree (see :func:`version_slug`);
-- a source is identified by the SHA-256 of its bytes, so ingesting a file twice changes nothing.
+Identity is computed from mentions (kg.identity.mentions): the batch's own, and every stored
+mention of the blocks they touch, so each affected person and work is decided from all the
+evidence there is (kg.identity.cluster). The result says, besides the slug of everything the new
+sources name, what changed for what was stored: mentions that now belong to another entity (their
+facts move), and URIs that are no longer an entity's (they redirect to their survivor).
 
-Slugs come from keys, never from the order records arrive in. When two entities want the same
-slug, both new ones get a readable disambiguator; an entity already in the store keeps its URI.
+Sources are identified by the SHA-256 of their bytes, so ingesting a file twice changes nothing;
+venues by their folded name.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from kg.errors import MappingError
-from kg.identity.keys import person_key, richest_spelling, short_hash, slugify, title_key, venue_key
-from kg.identity.registry import KnownEntity, Registry
+from kg.identity.cluster import Cluster, Curation, Named, cluster_persons, cluster_works, name_persons, name_works
+from kg.identity.keys import person_key, short_hash, slugify, venue_key
+from kg.identity.mentions import (
+    Mention,
+    PersonMention,
+    WorkMention,
+    local_person,
+    mentions_of,
+    split_homonym,
+    work_title_key,
+)
+from kg.identity.registry import Registry, StoredMention
 from kg.records import PaperRecord, ParsedSource
 
-
-@dataclass(frozen=True)
-class Person:
-    slug: str
-    key: str
-    display: str
-    alternates: tuple[str, ...]
-    previous: KnownEntity | None
+MAX_BLOCK_ROUNDS = 50  # block keys are followed transitively; a real chain is a few rounds long
 
 
 @dataclass(frozen=True)
-class Work:
-    slug: str
-    key: str
-    year: int | None
-    author_keys: frozenset[str]
-    previous: KnownEntity | None
+class Entity:
+    """A person ("author") or work ("paper") as identity decided it, with its mentions and why."""
+
+    space: str
+    named: Named
+    mentions: tuple[Mention, ...]
+    evidence: dict[str, list[tuple[str, str]]]  # mention id -> (reason, other mention id)
+
+    @property
+    def slug(self) -> str:
+        return self.named.slug
 
 
 @dataclass(frozen=True)
 class Venue:
     slug: str
     key: str
-    previous: KnownEntity | None
 
 
 @dataclass(frozen=True)
@@ -57,43 +63,118 @@ class Source:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The entities a batch touches. Only sources not already in the store are in ``sources``."""
+    """The entities a batch touches. Only sources not already in the store are in ``sources``.
+
+    ``moved``: source slug -> {old entity URI path -> new one} for stored mentions whose entity
+    changed (``author/x`` -> ``author/y``); ``retired``: old path -> its survivor's path.
+    """
 
     sources: tuple[Source, ...]
     skipped: tuple[ParsedSource, ...]
-    persons: dict[str, Person]
-    works: dict[str, Work]
+    entities: dict[str, Entity]  # by path, "author/slug" or "paper/slug"
     venues: dict[str, Venue]
-    paper_works: dict[tuple[str, int], str]
+    of_mention: dict[str, str]  # mention id -> entity path
+    moved: dict[str, dict[str, str]] = field(default_factory=dict)
+    retired: dict[str, str] = field(default_factory=dict)
+    curations: tuple[Curation, ...] = ()
 
-    def person(self, name: str) -> Person:
-        return self.persons[person_key(name)]
+    @property
+    def persons(self) -> list[Entity]:
+        return [e for e in self.entities.values() if e.space == "author"]
+
+    @property
+    def works(self) -> list[Entity]:
+        return [e for e in self.entities.values() if e.space == "paper"]
+
+    def person(self, source: ParsedSource, name: str) -> Entity:
+        return self.entities[self.of_mention[f"{source.ref.sha256}:p:{local_person(name)}"]]
 
     def venue(self, name: str) -> Venue:
         return self.venues[venue_key(name)]
 
-    def work_of(self, source: ParsedSource, index: int) -> Work:
-        return self.works[self.paper_works[(source.ref.sha256, index)]]
+    def work_of(self, source: ParsedSource, index: int) -> Entity:
+        return self.entities[self.of_mention[f"{source.ref.sha256}:w:{index}"]]
 
 
-def resolve(parsed: Sequence[ParsedSource], registry: Registry) -> Resolution:
-    """Decide the entities of a batch.
+def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curation | None = None,
+            seeds: Iterable[str] = ()) -> Resolution:
+    """Decide the entities of a batch, re-deciding the stored ones its records bear on.
+
+    Args:
+        curation: a new curation, not stored yet, to decide with (``kg curate``).
+        seeds: block keys to re-decide besides those of the batch's records.
 
     Raises:
         MappingError: a name, title or venue that has nothing to build a key or slug from.
     """
     sources, skipped = _resolve_sources(parsed, registry)
-    known = [s.parsed for s in sources]
-    persons = _resolve_persons(known, registry)
-    works, paper_works = _resolve_works(known, registry)
+    new: list[Mention] = []
+    for source in sources:
+        _check_keys(source.parsed)
+        persons, works = mentions_of(source.parsed, source.slug)
+        new += persons + works
+    stored = _stored_mentions(new, registry, set(seeds))
+    everything = new + [s.mention for s in stored]
+    curations = registry.curations({m.id for m in everything}) + ([curation] if curation else [])
+    persons = [m for m in everything if isinstance(m, PersonMention)]
+    works = [m for m in everything if isinstance(m, WorkMention)]
+    entities: dict[str, Entity] = {}
+    for space, clusters, namer in (("author", cluster_persons(persons, curations), name_persons),
+                                   ("paper", cluster_works(works, curations), name_works)):
+        reserved = registry.retired(space, _bases(space, clusters))
+        for cluster, named in zip(clusters, namer(clusters, reserved), strict=True):
+            entities[f"{space}/{named.slug}"] = Entity(space, named, tuple(cluster.members), dict(cluster.evidence))
+    of_mention = {m.id: path for path, e in entities.items() for m in e.mentions}
+    moved, retired = _changes(stored, of_mention)
     return Resolution(
         sources=sources,
         skipped=skipped,
-        persons=persons,
-        works=works,
-        venues=_resolve_venues(known, registry),
-        paper_works=paper_works,
+        entities=entities,
+        venues=_resolve_venues([s.parsed for s in sources], registry),
+        of_mention=of_mention,
+        moved=moved,
+        retired=retired,
+        curations=tuple(curations),
     )
+
+
+def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]) -> list[StoredMention]:
+    """Every stored mention of the blocks the new mentions (and ``seeds``) touch, followed transitively."""
+    wanted = seeds.union(*(m.block_keys() for m in new))
+    asked: set[str] = set()
+    found: dict[str, StoredMention] = {}
+    for _round in range(MAX_BLOCK_ROUNDS):
+        keys = wanted - asked
+        if not keys:
+            break
+        asked |= keys
+        for stored in registry.mentions(keys):
+            if stored.frozen:
+                continue  # retired by hand: its facts stay with the retired URI
+            if stored.mention.id not in found:
+                found[stored.mention.id] = stored
+                wanted |= stored.mention.block_keys() | stored.keys
+    new_ids = {m.id for m in new}
+    return [s for i, s in sorted(found.items()) if i not in new_ids]
+
+
+def _bases(space: str, clusters: Sequence[Cluster]) -> set[str]:
+    """The base slugs these clusters could want (a retired URI among them is not given again)."""
+    return {slugify(m.key) for c in clusters for m in c.members}
+
+
+def _changes(stored: Sequence[StoredMention], of_mention: dict[str, str]):
+    """Which stored mentions changed entity (by source), and which old paths are nobody's now."""
+    moved: dict[str, dict[str, str]] = defaultdict(dict)
+    went: dict[str, Counter] = defaultdict(Counter)
+    for item in stored:
+        new = of_mention[item.mention.id]
+        went[item.path][new] += 1
+        if new != item.path:
+            moved[item.mention.source][item.path] = new
+    live = set(of_mention.values())
+    retired = {old: min(counts, key=lambda p: (-counts[p], p)) for old, counts in went.items() if old not in live}
+    return dict(moved), retired
 
 
 def version_slug(venue_slug: str | None, year: int | None, type_label: str | None) -> str:
@@ -102,20 +183,22 @@ def version_slug(venue_slug: str | None, year: int | None, type_label: str | Non
     return "-".join([venue_slug or "unknown-venue", str(year) if year else "undated", kind])
 
 
-def author_keys_of(source: ParsedSource, paper: PaperRecord) -> frozenset[str]:
-    """Person keys of a paper's authors; a profile's works count its subject as their author."""
-    if paper.authors is not None:
-        return frozenset(person_key(name) for name in paper.authors)
-    if source.subject is not None:
-        return frozenset({person_key(source.subject.name)})
-    return frozenset()
-
-
 def paper_authors(source: ParsedSource, paper: PaperRecord) -> tuple[str, ...]:
     """Names of a paper's known authors, in order (the profile subject when no list is given)."""
     if paper.authors is not None:
         return paper.authors
     return (source.subject.name,) if source.subject is not None else ()
+
+
+def _check_keys(source: ParsedSource) -> None:
+    """Refuse a name or title with nothing to build a key or a slug from, naming the record."""
+    named = [(source.subject.name, source.subject.line)] if source.subject else []
+    named += [(p.name, p.line) for p in source.persons]
+    named += [(name, paper.line) for paper in source.papers for name in paper.authors or ()]
+    for name, line in named:
+        _checked_key(person_key, split_homonym(name)[0], source, line, "name")
+    for paper in source.papers:
+        _checked_key(work_title_key, paper.title, source, paper.line, "title")
 
 
 # -- sources -------------------------------------------------------------------------------------
@@ -137,36 +220,6 @@ def _resolve_sources(parsed: Sequence[ParsedSource], registry: Registry):
     return sources, skipped
 
 
-# -- persons -------------------------------------------------------------------------------------
-
-
-def _person_mentions(sources: Iterable[ParsedSource]) -> dict[str, set[str]]:
-    spellings: dict[str, set[str]] = defaultdict(set)
-    for source in sources:
-        named = [(source.subject.name, source.subject.line)] if source.subject else []
-        named += [(p.name, p.line) for p in source.persons]
-        named += [(name, paper.line) for paper in source.papers for name in paper.authors or ()]
-        for name, line in named:
-            spellings[_checked_key(person_key, name, source, line, "name")].add(name)
-    return spellings
-
-
-def _resolve_persons(sources: Sequence[ParsedSource], registry: Registry) -> dict[str, Person]:
-    spellings = _person_mentions(sources)
-    found = registry.find(f"person:{key}" for key in spellings)
-    previous = {key: found[f"person:{key}"][0] for key in spellings if f"person:{key}" in found}
-    wanted = {key: (slugify(key), None) for key in spellings if key not in previous}
-    slugs = _assign_slugs("author", wanted, registry)
-    persons = {}
-    for key, names in spellings.items():
-        old = previous.get(key)
-        every = names | set(old.names if old else ())
-        display = richest_spelling(every)
-        slug = old.slug if old else slugs[key]
-        persons[key] = Person(slug, key, display, tuple(sorted(every - {display})), old)
-    return persons
-
-
 # -- venues --------------------------------------------------------------------------------------
 
 
@@ -180,111 +233,7 @@ def _resolve_venues(sources: Sequence[ParsedSource], registry: Registry) -> dict
     found = registry.find(f"venue:{key}" for key in keys)
     previous = {key: found[f"venue:{key}"][0] for key in keys if f"venue:{key}" in found}
     slugs = _assign_slugs("venue", {k: (slugify(k), None) for k in keys if k not in previous}, registry)
-    return {k: Venue(previous[k].slug if k in previous else slugs[k], k, previous.get(k)) for k in keys}
-
-
-# -- works ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Cluster:
-    """Records of one title that are one work, and the work they resolve to."""
-
-    author_keys: set[str]
-    members: list[tuple[str, int]]
-    years: set[int]
-    previous: KnownEntity | None = None
-    hint: str | None = None
-
-
-def _resolve_works(sources: Sequence[ParsedSource], registry: Registry):
-    by_title: dict[str, list[tuple[str, int, frozenset[str], PaperRecord]]] = defaultdict(list)
-    for source in sources:
-        for index, paper in enumerate(source.papers):
-            key = _checked_key(title_key, paper.title, source, paper.line, "title")
-            by_title[key].append((source.ref.sha256, index, author_keys_of(source, paper), paper))
-    found = registry.find(f"work:{key}" for key in by_title)
-    clusters: dict[str, list[_Cluster]] = {
-        key: _cluster_title(rows, found.get(f"work:{key}", [])) for key, rows in by_title.items()
-    }
-    wanted = {}
-    for key, group in clusters.items():
-        for cluster in group:
-            if cluster.previous is None:
-                wanted[_cluster_id(key, cluster)] = (slugify(key), cluster.hint)
-    slugs = _assign_slugs("paper", wanted, registry)
-    works, paper_works = {}, {}
-    for key, group in clusters.items():
-        for cluster in group:
-            old = cluster.previous
-            slug = old.slug if old else slugs[_cluster_id(key, cluster)]
-            years = cluster.years | ({old.year} if old and old.year else set())
-            authors = frozenset(cluster.author_keys | set(old.author_keys if old else ()))
-            works[slug] = Work(slug, key, min(years) if years else None, authors, old)
-            for member in cluster.members:
-                paper_works[member] = slug
-    return works, paper_works
-
-
-def _cluster_id(key: str, cluster: _Cluster) -> str:
-    return f"{key}\x1f{'|'.join(sorted(cluster.author_keys))}"
-
-
-def _cluster_title(rows, known: list[KnownEntity]) -> list[_Cluster]:
-    """Group the records of one title key into works, joining works already in the store."""
-    with_authors = [r for r in rows if r[2]]
-    clusters = _union_by_shared_author(with_authors)
-    for cluster in clusters:
-        compatible = (w for w in known if not w.author_keys or w.author_keys & cluster.author_keys)
-        matches = sorted(compatible, key=lambda w: w.slug)
-        cluster.previous = matches[0] if matches else None
-    clusters = _merge_same_target(clusters)
-    orphans = [r for r in rows if not r[2]]
-    if orphans:
-        if not clusters:
-            clusters = [_Cluster(set(), [], set(), min(known, key=lambda w: w.slug) if known else None)]
-        target = min(clusters, key=lambda c: (c.previous is None, c.previous.slug if c.previous else "",
-                                              sorted(c.author_keys)))
-        for sha, index, _authors, paper in orphans:
-            target.members.append((sha, index))
-            if paper.year:
-                target.years.add(paper.year)
-    return clusters
-
-
-def _union_by_shared_author(rows) -> list[_Cluster]:
-    """Union-find: records sharing an author key end up in one cluster."""
-    clusters: list[_Cluster] = []
-    for sha, index, authors, paper in sorted(rows, key=lambda r: (sorted(r[2]), r[0], r[1])):
-        joined = [c for c in clusters if c.author_keys & authors]
-        merged = _Cluster(set(authors), [(sha, index)], {paper.year} if paper.year else set())
-        for cluster in joined:
-            merged.author_keys |= cluster.author_keys
-            merged.members += cluster.members
-            merged.years |= cluster.years
-            clusters.remove(cluster)
-        clusters.append(merged)
-    for cluster in clusters:
-        cluster.hint = slugify(min(cluster.author_keys).split()[-1]) if cluster.author_keys else None
-    return clusters
-
-
-def _merge_same_target(clusters: list[_Cluster]) -> list[_Cluster]:
-    """Clusters that resolved to the same stored work become one."""
-    by_target: dict[str, _Cluster] = {}
-    result = []
-    for cluster in clusters:
-        if cluster.previous is None:
-            result.append(cluster)
-        elif cluster.previous.slug in by_target:
-            into = by_target[cluster.previous.slug]
-            into.author_keys |= cluster.author_keys
-            into.members += cluster.members
-            into.years |= cluster.years
-        else:
-            by_target[cluster.previous.slug] = cluster
-            result.append(cluster)
-    return result
+    return {k: Venue(previous[k].slug if k in previous else slugs[k], k) for k in keys}
 
 
 def _checked_key(make_key, text: str, source: ParsedSource, line: int | None, field: str) -> str:

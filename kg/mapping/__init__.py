@@ -8,20 +8,27 @@ from collections.abc import Iterator
 
 from kg.identity.resolve import Resolution, paper_authors
 from kg.mapping.batch import MappedBatch, Quad
-from kg.mapping.identity_graph import IdentityEmitter
+from kg.mapping.identity_graph import IdentityEmitter, entity_state, identity_change, moved_facts
 from kg.mapping.provenance import FACT_PROPERTIES, map_source_document
 from kg.mapping.schema_org import map_paper, map_stated_person, source_persons
 from kg.mapping.uris import mint_author_uri, mint_paper_uri
 
-__all__ = ["FACT_PROPERTIES", "MappedBatch", "Quad", "map_batch", "map_in_chunks"]
+__all__ = ["FACT_PROPERTIES", "MappedBatch", "Quad", "entity_state", "identity_change", "map_batch", "map_in_chunks",
+           "moved_facts"]
 
 
 def map_batch(resolution: Resolution, base_uri: str) -> MappedBatch:
-    """Map every new source of a resolved batch, plus the identity graph changes it implies."""
-    return next(map_in_chunks(resolution, base_uri, None))
+    """Map every new source of a resolved batch, with the identity state it decided (for an empty
+    store: as quads to add)."""
+    state = entity_state(base_uri, resolution)
+    batch = next(map_in_chunks(resolution, base_uri, None, state))
+    batch.add |= set().union(*state.values()) if state else set()
+    batch.context -= batch.add
+    return batch
 
 
-def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int | None) -> Iterator[MappedBatch]:
+def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int | None,
+                  state: dict) -> Iterator[MappedBatch]:
     """Map a resolved batch in chunks of at most ``papers_per_chunk`` paper records (None: one chunk).
 
     Identity was decided for the whole batch beforehand, so the URIs do not depend on the chunk
@@ -31,29 +38,30 @@ def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int |
     chunk has not added them yet, and otherwise as ``restated``, so that each chunk can be
     validated on its own (kg.validation) while nothing is written or inferred twice.
     """
-    identity = IdentityEmitter(base_uri)
+    identity = IdentityEmitter(base_uri, state)
     batch, filled = MappedBatch(), 0
     for source in resolution.sources:
         parsed, stated = source.parsed, set()
         map_source_document(batch, source, resolution, base_uri)
         identity.source(batch, source)
         for name, line in source_persons(parsed):
-            map_stated_person(batch, source, name, line, resolution, base_uri, stated)
-            identity.person(batch, resolution.person(name))
-        for person in parsed.persons:
-            uri = mint_author_uri(base_uri, resolution.person(person.name).slug)
-            identity.external_ids(batch, source, uri, person.identifiers)
+            uri = map_stated_person(batch, source, name, line, resolution, base_uri, stated)
+            identity.entity(batch, uri)
+        for person in (parsed.subject, *parsed.persons):
+            if person is not None:
+                uri = mint_author_uri(base_uri, resolution.person(parsed, person.name).slug)
+                identity.stated_ids(batch, source, uri, person.identifiers)
         for index, paper in enumerate(parsed.papers):
             if papers_per_chunk and filled >= papers_per_chunk:
                 yield batch
                 batch, filled = MappedBatch(), 0
             map_paper(batch, source, index, paper, resolution, base_uri, stated)
-            work = resolution.work_of(parsed, index)
-            identity.work(batch, work)
+            work = mint_paper_uri(base_uri, resolution.work_of(parsed, index).slug)
+            identity.entity(batch, work)
             for name in paper_authors(parsed, paper):
-                identity.person(batch, resolution.person(name))
+                identity.entity(batch, mint_author_uri(base_uri, resolution.person(parsed, name).slug))
             if paper.venue:
                 identity.venue(batch, resolution.venue(paper.venue))
-            identity.external_ids(batch, source, mint_paper_uri(base_uri, work.slug), paper.identifiers)
+            identity.stated_ids(batch, source, work, paper.identifiers)
             filled += 1
     yield batch

@@ -1,57 +1,56 @@
-"""Map identity decisions into the identity graph: keys, display names, earliest years, sameAs.
+"""Map identity decisions into the identity graph, and move facts when identity changes.
 
-These facts depend on every source, so they are replaced as sources arrive: the batch removes
-the entity's previous identity triples and adds the current ones (README "Identity rules").
+The identity graph holds, for each person and work, what depends on every source (identity key,
+display name, other spellings, earliest year, external identifiers); for each mention, which
+entity it belongs to, its block keys, its evidence (kg.identity.mentions) and why it was joined;
+for each URI that is no longer an entity's, ``owl:deprecated`` and its survivor
+(``dcterms:isReplacedBy``, ``owl:sameAs``), which the web layer answers with a 301.
+
+An ingest writes the identity graph's state for everything its resolution decided, as a
+difference from what the store holds (:func:`identity_change`); the source graphs of stored
+mentions that now belong to another entity are rewritten in place (:func:`moved_facts`), so
+every fact keeps its source.
 """
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import OWL, XSD
+from collections.abc import Iterable
 
-from kg.identity.keys import richest_spelling
-from kg.identity.resolve import Person, Source, Venue, Work
+from rdflib import Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from kg.identity import Curation, Entity, Resolution, to_json
+from kg.identity.mentions import Mention
+from kg.identity.resolve import Source, Venue
 from kg.mapping.batch import MappedBatch, Quad
 from kg.mapping.uris import (
+    curation_graph_uri,
     identity_graph_uri,
-    mint_author_uri,
+    mention_uri,
     mint_external_uri,
-    mint_paper_uri,
     mint_source_uri,
     mint_venue_uri,
 )
-from kg.vocab import FOAF, SCHEMA, kg_namespace
+from kg.vocab import DCTERMS, FOAF, SCHEMA, kg_namespace
+
+PERSON_SCHEMES = ("orcid", "dblp", "wikidata")
+WORK_SCHEMES = ("doi", "arxiv", "wikidata")
 
 
 class IdentityEmitter:
-    """Emits each touched entity's identity triples: replaced at its first touch in an ingest, and
-    only restated (validated, not written) when a later chunk of the same ingest touches it again."""
+    """Emits, chunk by chunk, what a chunk's entities need from the identity graph: the state of
+    persons and works as validation context (written once, by :func:`identity_change`), venue and
+    source keys as quads to add at their first touch."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, state: dict[URIRef, set[Quad]]):
         self.base = base
         self.graph = identity_graph_uri(base)
         self.key = kg_namespace(base).identityKey
-        self.done: set[str] = set()  # identity keys already emitted by this ingest
+        self.state = state
+        self.done: set[str] = set()
 
-    def _first(self, key: str) -> bool:
-        if key in self.done:
-            return False
-        self.done.add(key)
-        return True
-
-    def person(self, batch: MappedBatch, person: Person) -> None:
-        new = set(_person_quads(self.base, person.slug, person.key, person.display, person.alternates))
-        if self._first(f"person:{person.key}"):
-            batch.replace(new, set(_previous_person_quads(self.base, person)))
-        else:
-            batch.restated |= new
-
-    def work(self, batch: MappedBatch, work: Work) -> None:
-        new = set(_work_quads(self.base, work.slug, work.key, work.year))
-        if self._first(f"work:{work.key}"):
-            batch.replace(new, set(_previous_work_quads(self.base, work)))
-        else:
-            batch.restated |= new
+    def entity(self, batch: MappedBatch, uri: URIRef) -> None:
+        batch.context |= self.state[uri]
 
     def venue(self, batch: MappedBatch, venue: Venue) -> None:
         quad = (mint_venue_uri(self.base, venue.slug), self.key, Literal(f"venue:{venue.key}"), self.graph)
@@ -61,43 +60,125 @@ class IdentityEmitter:
         uri = mint_source_uri(self.base, source.slug)
         batch.emit(self.graph, uri, self.key, Literal(f"source:{source.parsed.ref.sha256}"))
 
-    def external_ids(self, batch: MappedBatch, source: Source, uri: URIRef, identifiers) -> None:
-        """External identifiers: the stated value in the source graph, the links in the identity graph."""
+    def stated_ids(self, batch: MappedBatch, source: Source, uri: URIRef, identifiers) -> None:
+        """External identifiers as the source states them, in the source's graph."""
         doc = mint_source_uri(self.base, source.slug)
         for ident in identifiers:
             batch.emit(doc, uri, SCHEMA.identifier, Literal(f"{ident.scheme}:{ident.value}"))
-            external = mint_external_uri(ident.scheme, ident.value)
-            batch.emit(self.graph, uri, OWL.sameAs, external)
-            batch.emit(self.graph, uri, SCHEMA.sameAs, external)
+
+    def _first(self, key: str) -> bool:
+        if key in self.done:
+            return False
+        self.done.add(key)
+        return True
 
 
-def _person_quads(base: str, slug: str, key: str, display: str, alternates) -> list[Quad]:
-    graph, person = identity_graph_uri(base), mint_author_uri(base, slug)
-    quads = [
-        (person, kg_namespace(base).identityKey, Literal(f"person:{key}"), graph),
-        (person, SCHEMA.name, Literal(display), graph),
-        (person, FOAF.name, Literal(display), graph),
-    ]
-    quads += [(person, SCHEMA.alternateName, Literal(name), graph) for name in alternates]
+def entity_state(base: str, resolution: Resolution) -> dict[URIRef, set[Quad]]:
+    """The identity-graph triples of every entity and mention the resolution decided, by subject."""
+    graph, kg = identity_graph_uri(base), kg_namespace(base)
+    iri = {m.id: mention_uri(base, m.source, m.fragment) for e in resolution.entities.values() for m in e.mentions}
+    curated: dict[str, set[str]] = {}
+    for curation in resolution.curations:
+        for mention in curation.left | curation.right:
+            curated.setdefault(mention, set()).add(curation_key(curation.id))
+    state: dict[URIRef, set[Quad]] = {}
+    for path, entity in resolution.entities.items():
+        uri = URIRef(f"{base}{path}")
+        state[uri] = set(_entity_quads(uri, entity, graph, kg))
+        for mention in entity.mentions:
+            node = iri[mention.id]
+            quads = {(node, RDF.type, kg.Mention, graph), (node, kg.mentionOf, uri, graph),
+                     (node, kg.mentionData, Literal(to_json(mention)), graph)}
+            keys = mention.block_keys() | curated.get(mention.id, set())
+            quads |= {(node, kg.blockKey, Literal(key), graph) for key in keys}
+            quads |= {(node, kg.joinedBy, Literal(f"{reason} <{iri[other]}>"), graph)
+                      for reason, other in entity.evidence.get(mention.id, ())}
+            state[node] = quads
+    return state
+
+
+def _entity_quads(uri: URIRef, entity: Entity, graph, kg) -> Iterable[Quad]:
+    named = entity.named
+    if entity.space == "author":
+        yield uri, kg.identityKey, Literal(f"person:{named.key}"), graph
+        yield uri, SCHEMA.name, Literal(named.display), graph
+        yield uri, FOAF.name, Literal(named.display), graph
+        for name in named.alternates:
+            yield uri, SCHEMA.alternateName, Literal(name), graph
+        schemes = PERSON_SCHEMES
+    else:
+        yield uri, kg.identityKey, Literal(f"work:{named.key}"), graph
+        if named.year:
+            yield uri, SCHEMA.datePublished, Literal(str(named.year), datatype=XSD.gYear), graph
+        schemes = WORK_SCHEMES
+    for ident in named.identifiers:
+        scheme, _, value = ident.partition(":")
+        if scheme in schemes:
+            external = mint_external_uri(scheme, value)
+            yield uri, OWL.sameAs, external, graph
+            yield uri, SCHEMA.sameAs, external, graph
+
+
+def curation_key(curation: str) -> str:
+    """The block key that keeps the mentions a curation names in one block (``cur:`` + its IRI)."""
+    return f"cur:{curation}"
+
+
+def curation_quads(base: str, curation: Curation, uris: tuple[str, str], who: str, when: str) -> set[Quad]:
+    """A curation as data in the curation graph: verdict, the entities and their mentions, who, when, why."""
+    graph, kg, node = curation_graph_uri(base), kg_namespace(base), URIRef(curation.id)
+    quads = {(node, RDF.type, kg.Curation, graph), (node, kg.verdict, Literal(curation.verdict), graph),
+             (node, kg.leftMentions, Literal("\n".join(sorted(curation.left))), graph),
+             (node, kg.rightMentions, Literal("\n".join(sorted(curation.right))), graph),
+             (node, RDFS.comment, Literal(curation.note), graph),
+             (node, DCTERMS.creator, Literal(who), graph),
+             (node, DCTERMS.created, Literal(when, datatype=XSD.dateTime), graph)}
+    quads |= {(node, kg.curatedEntity, URIRef(uri), graph) for uri in uris}
+    quads |= {(node, kg.mentionsCurated, Literal(m), graph) for m in curation.left | curation.right}
     return quads
 
 
-def _previous_person_quads(base: str, person: Person) -> list[Quad]:
-    old = person.previous
-    if old is None:
-        return []
-    display = richest_spelling(old.names)
-    return _person_quads(base, old.slug, old.key.removeprefix("person:"), display, sorted(set(old.names) - {display}))
+def retired_quads(base: str, old: str, survivor: str) -> set[Quad]:
+    """A URI no entity has now: deprecated, and replaced by its survivor."""
+    graph, uri, target = identity_graph_uri(base), URIRef(old), URIRef(survivor)
+    return {(uri, OWL.deprecated, Literal(True), graph), (uri, DCTERMS.isReplacedBy, target, graph),
+            (uri, OWL.sameAs, target, graph)}
 
 
-def _work_quads(base: str, slug: str, key: str, year: int | None) -> list[Quad]:
-    graph, work = identity_graph_uri(base), mint_paper_uri(base, slug)
-    quads = [(work, kg_namespace(base).identityKey, Literal(f"work:{key}"), graph)]
-    if year:
-        quads.append((work, SCHEMA.datePublished, Literal(str(year), datatype=XSD.gYear), graph))
-    return quads
+def identity_change(state: dict[URIRef, set[Quad]], retired: dict[str, str], base: str,
+                    current: set[Quad]) -> MappedBatch:
+    """The change that takes the identity graph from ``current`` (the stored triples of the same
+    subjects) to the decided ``state`` plus the ``retired`` URIs (old URI -> survivor URI)."""
+    wanted = set().union(*state.values()) if state else set()
+    for old, survivor in retired.items():
+        wanted |= retired_quads(base, old, survivor)
+    batch = MappedBatch()
+    batch.replace(wanted, current)
+    return batch
 
 
-def _previous_work_quads(base: str, work: Work) -> list[Quad]:
-    old = work.previous
-    return _work_quads(base, old.slug, old.key.removeprefix("work:"), old.year) if old else []
+def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set[Quad], set[Quad], set[Quad]]:
+    """Rewrite a source graph's quads for entities whose URI changed (``author/x`` -> ``author/y``,
+    versions under a work included): (quads to remove, quads to add, quads left as they are)."""
+    def moved(term):
+        if not isinstance(term, URIRef) or not term.startswith(base):
+            return term
+        path = term[len(base):]
+        for old, new in moves.items():
+            if path == old or path.startswith(f"{old}/"):
+                return URIRef(f"{base}{new}{path[len(old):]}")
+        return term
+
+    remove, add, kept = set(), set(), set()
+    for quad in quads:
+        rewritten = tuple(moved(t) for t in quad[:3]) + (quad[3],)
+        if rewritten == quad:
+            kept.add(quad)
+        else:
+            remove.add(quad)
+            add.add(rewritten)
+    return remove, add, kept
+
+
+def mention_of(base: str, mention: Mention) -> URIRef:
+    return mention_uri(base, mention.source, mention.fragment)

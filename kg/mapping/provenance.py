@@ -51,7 +51,7 @@ def map_source_document(batch: MappedBatch, source: Source, resolution: Resoluti
     batch.emit(doc, doc, PAV.retrievedOn, Literal(ref.retrieved_at, datatype=XSD.dateTime))
     batch.emit(doc, doc, kg.sourceKind, Literal(source.parsed.kind))
     if source.parsed.subject is not None:
-        subject = mint_author_uri(base, resolution.person(source.parsed.subject.name).slug)
+        subject = mint_author_uri(base, resolution.person(source.parsed, source.parsed.subject.name).slug)
         batch.emit(doc, doc, SCHEMA.about, subject)
     for fact in source.parsed.facts:
         batch.emit(doc, doc, kg[FACT_PROPERTIES[fact.name]], Literal(fact.value))

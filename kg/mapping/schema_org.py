@@ -14,6 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.identity.keys import slugify
+from kg.identity.mentions import split_homonym
 from kg.identity.resolve import Resolution, Source, paper_authors, version_slug
 from kg.mapping.batch import MappedBatch
 from kg.mapping.uris import mint_author_uri, mint_paper_uri, mint_source_uri, mint_venue_uri, mint_version_uri
@@ -68,9 +69,10 @@ def map_stated_person(batch: MappedBatch, source: Source, name: str, line: int |
     """Emit a person as one source names them: typed, with the spelling the source used; ``note``:
     the line is one of the records that name them (for validation messages)."""
     graph = mint_source_uri(base, source.slug)
-    person = mint_author_uri(base, resolution.person(name).slug)
+    person = mint_author_uri(base, resolution.person(source.parsed, name).slug)
     emit_stated(batch, stated, graph, person, RDF.type, SCHEMA.Person)
-    emit_stated(batch, stated, graph, person, kg_namespace(base).statedName, Literal(name))
+    bare = split_homonym(name)[0]  # a dblp homonym number is an identifier (in the mention), not a name
+    emit_stated(batch, stated, graph, person, kg_namespace(base).statedName, Literal(bare))
     if note:
         batch.note(person, source.parsed.record_key(line))
     return person
@@ -96,11 +98,12 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
     batch.note(work_uri, key)
     batch.emit(graph, work_uri, RDF.type, SCHEMA.ScholarlyArticle)
     batch.emit(graph, work_uri, SCHEMA.name, Literal(paper.title))
-    authors = [mint_author_uri(base, resolution.person(n).slug) for n in paper_authors(source.parsed, paper)]
+    authors = [mint_author_uri(base, resolution.person(source.parsed, name).slug)
+               for name in paper_authors(source.parsed, paper)]
     for author in authors:
         batch.emit(graph, work_uri, SCHEMA.author, author)
     if paper.authors is not None:
-        seed = f"{source.parsed.ref.sha256} {work.slug} {index}"
+        seed = f"{source.parsed.ref.sha256} {index}"  # not the slug: a merge moves the list as it is
         batch.emit(graph, work_uri, BIBO.authorList, _emit_list(batch, graph, authors, seed))
     if paper.abstract:
         batch.emit(graph, work_uri, SCHEMA.abstract, Literal(paper.abstract))

@@ -42,6 +42,16 @@ def identity_graph_uri(base: str) -> URIRef:
     return URIRef(f"{base}graph/identity")
 
 
+def curation_graph_uri(base: str) -> URIRef:
+    """The named graph of curations: people's word on what is and is not one entity."""
+    return URIRef(f"{base}graph/curation")
+
+
+def mention_uri(base: str, source_slug: str, fragment: str) -> URIRef:
+    """A mention: what one source says of one person or paper (``{base}source/{slug}#w3``)."""
+    return URIRef(f"{base}source/{source_slug}#{fragment}")
+
+
 def inferred_graph_uri(base: str) -> URIRef:
     """The named graph of triples materialised from the ontology's alignments."""
     return URIRef(f"{base}graph/inferred")

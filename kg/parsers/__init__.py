@@ -5,17 +5,23 @@ The kind is detected from the content, never from the file name:
 - ``records-jsonl``: the first non-blank line is a JSON object of type ``paper`` or ``person``;
 - ``researcher-profile``: a page headed ``Researcher profile``;
 - ``arrow-author-cluster``: a page headed ``Author name cluster``.
+
+A parser refuses an input that may have lost data (ParseError) and reports a cosmetic
+disagreement inside it as a warning on the ParsedSource (``warnings``), which
+:func:`collecting_warnings` gathers for the command line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from kg.errors import ParseError, SourceError
 from kg.parsers import arrow_cluster, records_jsonl, researcher_profile
 from kg.parsers.lines import first_nonblank_lines
 from kg.parsers.page_layout import shorten
-from kg.records import ParsedSource
+from kg.records import ParsedSource, ParseWarning
 from kg.sources.files import RawSource
 
 # kind -> parser, in the order kinds are tried by detect_kind.
@@ -31,6 +37,29 @@ _DETECTORS: dict[str, Callable[[str], bool]] = {
 }
 # The kinds as error messages list them.
 KNOWN_KINDS = (arrow_cluster.KIND, researcher_profile.KIND, records_jsonl.KIND)
+# Where parse_source reports warnings while a collecting_warnings() block is open; None otherwise.
+_COLLECTED: ContextVar[list[ParseWarning] | None] = ContextVar("kg_parse_warnings", default=None)
+
+
+@contextmanager
+def collecting_warnings() -> Iterator[list[ParseWarning]]:
+    """Gather the warnings of every source :func:`parse_source` parses inside the block, in order.
+
+    The command line wraps an ingest in it to print the warnings, which the pipeline's result does
+    not carry. Sources that fail to parse contribute none.
+
+    Example:
+        >>> with collecting_warnings() as warnings:
+        ...     pass
+        >>> warnings
+        []
+    """
+    found: list[ParseWarning] = []
+    token = _COLLECTED.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTED.reset(token)
 
 
 def detect_kind(text: str) -> str | None:
@@ -50,7 +79,8 @@ def parse_source(raw: RawSource) -> ParsedSource:
         raw: an input as read by :func:`kg.sources.read_source`.
 
     Returns:
-        Everything the source states.
+        Everything the source states, with its warnings (also reported to an open
+        :func:`collecting_warnings` block).
 
     Raises:
         SourceError: the kind cannot be detected (the message quotes the first line).
@@ -67,7 +97,10 @@ def parse_source(raw: RawSource) -> ParsedSource:
             raw.ref.origin,
             f"unknown kind of input: expected one of {', '.join(KNOWN_KINDS)} (first line: {shorten(line.strip())!r})",
         )
-    return PARSERS[kind](raw)
+    parsed = PARSERS[kind](raw)
+    if (collected := _COLLECTED.get()) is not None:
+        collected.extend(parsed.warnings)
+    return parsed
 
 
 def explain_json_line(origin: str, number: int, line: str) -> None:
@@ -83,4 +116,4 @@ def explain_json_line(origin: str, number: int, line: str) -> None:
         raise ParseError(origin, number, detail, column=problem.column) from problem
 
 
-__all__ = ["PARSERS", "detect_kind", "parse_source"]
+__all__ = ["PARSERS", "collecting_warnings", "detect_kind", "parse_source"]

@@ -144,7 +144,9 @@ def check_cluster_counts(origin: str, prelude: Prelude, parsed: int) -> None:
     """Check both statements of the paper count against each other and the entries parsed.
 
     When the page states the count only under the heading, that statement becomes the
-    ``stated_paper_count`` fact.
+    ``stated_paper_count`` fact. Unlike a profile's follow button, the number under the heading is
+    not cosmetic: it counts the listed papers, so a difference may mean a truncated page and
+    refuses it. (The author row count has no second statement and no list to check it against.)
 
     Raises:
         ParseError: at the line of the disagreeing statement.

@@ -143,25 +143,36 @@ def check_stated_count(origin: str, fact: PageFact | None, noun: str, parsed: in
         raise ParseError(origin, fact.line, f"page states {fact.value} {noun} but {parsed} {entries} parsed")
 
 
-def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact, noun: str, restatement: str) -> None:
-    """Check that a count the page states twice has the same value both times.
+def restated_count_disagreement(fact: PageFact | None, restated: PageFact, noun: str, restatement: str) -> str | None:
+    """Say how a count the page states twice disagrees with itself, or return None if it does not.
 
     Args:
-        origin: the source, for the error message.
-        fact: the first statement, or None when the page makes only the second one.
+        fact: the first statement, or None when the page makes only the second one (nothing to
+            compare).
         restated: the second statement (its ``name`` is the fact it restates).
         noun: what is counted, plural.
         restatement: the second statement, e.g. ``"'Follow researcher3' says 3"``.
 
+    Returns:
+        ``"page states 2 followers at line 15 but 'Follow researcher3' says 3"``, or None when
+        both statements have the same value. The caller decides whether that is an error (a count
+        of listed papers) or a warning (a cosmetic restatement).
+    """
+    if fact is not None and fact.value != restated.value:
+        return f"page states {fact.value} {noun} at line {fact.line} but {restatement}"
+    return None
+
+
+def check_restated_count(origin: str, fact: PageFact | None, restated: PageFact, noun: str, restatement: str) -> None:
+    """Check that a count the page states twice has the same value both times.
+
+    Args: as :func:`restated_count_disagreement`, and ``origin``, the source for the error message.
+
     Raises:
         ParseError: at the line of the second statement, naming both values and lines.
     """
-    if fact is not None and fact.value != restated.value:
-        raise ParseError(
-            origin,
-            restated.line,
-            f"page states {fact.value} {noun} at line {fact.line} but {restatement}",
-        )
+    if detail := restated_count_disagreement(fact, restated, noun, restatement):
+        raise ParseError(origin, restated.line, detail)
 
 
 def find_fact(facts: list[PageFact], name: str) -> PageFact | None:

@@ -10,7 +10,8 @@ Page shape (see ``data/records/researcher-profile-leon-bottou.txt``)::
     Trust 19 - UnverifiedVerification L1Unclaimed author     trust_score, trust_label,
                                                              verification_level, claim_label, claimed
     5works / 0followers / 2topics / 4close collaborators     stated counts
-    Follow researcher0                                       the follower count restated
+    Follow researcher0                                       the follower count restated (a different
+                                                             value is a warning, not an error)
     5 published item(s)                                      stated_published_item_count
     preprint2026arXiv                                        entry header: <type label><year><venue>
     Memory Mosaics at scale                                  title
@@ -32,7 +33,6 @@ from kg.parsers.page_layout import (
     YEAR,
     Block,
     Prelude,
-    check_restated_count,
     check_stated_count,
     count_value,
     find_fact,
@@ -40,10 +40,11 @@ from kg.parsers.page_layout import (
     is_yearish,
     missing_title_error,
     read_prelude,
+    restated_count_disagreement,
     split_blocks,
     unrecognised_line_error,
 )
-from kg.records import PageFact, PaperRecord, ParsedSource, PersonRecord
+from kg.records import PageFact, PaperRecord, ParsedSource, ParseWarning, PersonRecord
 from kg.sources.files import RawSource
 
 KIND = "researcher-profile"
@@ -55,7 +56,11 @@ DROPPED_CHROME = (
     ("Quick read", "section heading"),
     ("Actions", "section heading"),
     ("Decide how to stay connected", "prompt above the follow button"),
-    ("Follow researcher<N>", "follow button; <N> restates stated_follower_count, checked against it, not kept twice"),
+    (
+        "Follow researcher<N>",
+        "follow button; <N> restates stated_follower_count, checked against it (a difference is a warning), "
+        "not kept twice",
+    ),
     ("Identity and collaboration", "section heading"),
     ("How to connect with this researcher", "section heading"),
     (
@@ -125,12 +130,13 @@ def parse_researcher_profile(raw: RawSource) -> ParsedSource:
 
     Returns:
         The subject, one PaperRecord per listed work in page order (duplicates kept, authors
-        None) and the page's facts.
+        None), the page's facts, and a warning for each follow button whose count differs from
+        the stated follower count (the stated count is the fact kept).
 
     Raises:
         ParseError: a stated count of works or items disagrees with the entries parsed (checked
-            first, so a truncated page is reported as such), the follower count is stated twice
-            with two values, an entry has no title or a readable year, or a line is not recognised.
+            first, so a truncated page is reported as such), an entry has no title or a readable
+            year, or a line is not recognised.
     """
     origin = raw.ref.origin
     blocks = split_blocks(raw.text)
@@ -140,7 +146,7 @@ def parse_researcher_profile(raw: RawSource) -> ParsedSource:
     entries, extra = group_entries(blocks[start:])
     papers = [paper for entry in entries if (paper := build_paper(origin, entry, problems))]
     problems += [unrecognised_line_error(origin, block.line, block.text, KIND) for block in extra]
-    check_profile_counts(origin, prelude, len(entries))
+    warnings = check_profile_counts(origin, prelude, len(entries))
     if problems:
         raise min(problems, key=lambda problem: problem.line or 0)
     return ParsedSource(
@@ -149,6 +155,7 @@ def parse_researcher_profile(raw: RawSource) -> ParsedSource:
         subject=PersonRecord(name=prelude.subject, line=prelude.subject_line),
         papers=tuple(papers),
         facts=tuple(prelude.facts),
+        warnings=tuple(warnings),
     )
 
 
@@ -217,14 +224,20 @@ def read_role_line(text: str) -> list[tuple[str, str]]:
     return facts
 
 
-def check_profile_counts(origin: str, prelude: Prelude, parsed: int) -> None:
+def check_profile_counts(origin: str, prelude: Prelude, parsed: int) -> list[ParseWarning]:
     """Check the stated item and work counts against the entries, and the follower count's two statements.
 
-    When the page states the follower count only on the follow button, that statement becomes the
-    ``stated_follower_count`` fact.
+    The item and work counts count the listed works: a difference means entries were lost (a
+    truncated page) and is an error. The follow button's count is a cosmetic restatement of the
+    follower count: a difference is a warning, and the first statement stays the
+    ``stated_follower_count`` fact. When the page states the follower count only on the follow
+    button, that statement becomes the fact.
+
+    Returns:
+        One warning per follow button whose count differs from the fact, at the button's line.
 
     Raises:
-        ParseError: at the line of the disagreeing statement.
+        ParseError: at the line of a stated item or work count that disagrees with the entries.
     """
     check_stated_count(origin, find_fact(prelude.facts, "stated_published_item_count"), "published items", parsed)
     check_stated_count(origin, find_fact(prelude.facts, "stated_work_count"), "works", parsed)
@@ -232,9 +245,13 @@ def check_profile_counts(origin: str, prelude: Prelude, parsed: int) -> None:
     if followers is None and prelude.restated:
         followers = prelude.restated[0]
         prelude.facts.append(followers)
+    warnings = []
     for restated in prelude.restated:
         restatement = f"'Follow researcher{restated.value}' says {restated.value}"
-        check_restated_count(origin, followers, restated, "followers", restatement)
+        if detail := restated_count_disagreement(followers, restated, "followers", restatement):
+            kept = f"the follower count kept is {followers.value}, from line {followers.line}"
+            warnings.append(ParseWarning(origin, restated.line, f"{detail}; {kept}"))
+    return warnings
 
 
 def group_entries(blocks: list[Block]) -> tuple[list[EntryBlocks], list[Block]]:

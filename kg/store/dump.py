@@ -100,6 +100,12 @@ class Build:
         return cls(activity, created, note="no records were added, so no SHACL validation ran")
 
     @classmethod
+    def of_curation(cls, created: str, verdict: str, left: str, right: str, report) -> Build:
+        """The build of a curation, whose identity change was validated like an ingest's."""
+        lines = tuple(line for line in report.text().splitlines() if line)
+        return cls(f"kg curate {verdict} {left} {right}", created, report.conforms, lines, report.graph)
+
+    @classmethod
     def unrecorded(cls) -> Build:
         """A change applied through the store API directly, outside the pipeline."""
         now = datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,15 +7,16 @@ the graph is kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from rdflib.namespace import OWL
+from rdflib import URIRef
+from rdflib.namespace import OWL, RDFS
 
-from kg.identity.registry import KnownEntity
-from kg.mapping.uris import identity_graph_uri, parse_uri
+from kg.identity import Curation, KnownEntity, StoredMention, from_json
+from kg.mapping.uris import curation_graph_uri, identity_graph_uri, parse_uri
 from kg.store.queries import sparql_string
-from kg.vocab import SCHEMA, kg_namespace
+from kg.vocab import DCTERMS, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
 
@@ -31,63 +32,120 @@ class QueryableStore(Protocol):
 
 
 class StoreRegistry:
-    """:class:`kg.identity.Registry` over the store's identity graph."""
+    """:class:`kg.identity.Registry` over the store's identity graph, plus the reads an ingest
+    needs to move facts between entities (:meth:`quads_of_graph`, :meth:`quads_about`)."""
 
     def __init__(self, store: QueryableStore):
         self.store = store
         self.base = store.base_uri
+        self.kg = kg_namespace(self.base)
         self.graph = f"<{identity_graph_uri(self.base)}>"
-        self.key = f"<{kg_namespace(self.base).identityKey}>"
+        self.key = f"<{self.kg.identityKey}>"
+
+    def _rows(self, query: str) -> list[tuple]:
+        return self.store.select(query)[1] if self.store.exists() else []
+
+    def _chunked(self, values: Iterable[str], render) -> Iterator[tuple]:
+        values = sorted(set(values))
+        for start in range(0, len(values), CHUNK):
+            yield from self._rows(render(" ".join(values[start:start + CHUNK])))
 
     def find(self, keys: Iterable[str]) -> dict[str, list[KnownEntity]]:
         found: dict[str, list[KnownEntity]] = {}
-        keys = sorted(set(keys))
-        if not self.store.exists():
-            return found
-        for start in range(0, len(keys), CHUNK):
-            for entity in self._find_chunk(keys[start:start + CHUNK]):
-                found.setdefault(entity.key, []).append(entity)
-        return found
-
-    def _find_chunk(self, keys: list[str]) -> list[KnownEntity]:
-        values = " ".join(sparql_string(k) for k in keys)
-        query = f"""
-            SELECT ?e ?key (GROUP_CONCAT(DISTINCT ?name; SEPARATOR="\\u001f") AS ?names)
-                   (GROUP_CONCAT(DISTINCT ?akey; SEPARATOR="\\u001f") AS ?akeys) (MIN(?year) AS ?y)
-            WHERE {{
+        rows = self._chunked((sparql_string(k) for k in keys), lambda values: f"""
+            SELECT ?e ?key WHERE {{
               VALUES ?key {{ {values} }}
               GRAPH {self.graph} {{ ?e {self.key} ?key }}
               FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }}
-              OPTIONAL {{ GRAPH {self.graph} {{ ?e <{SCHEMA.name}>|<{SCHEMA.alternateName}> ?name }} }}
-              OPTIONAL {{ ?e <{SCHEMA.author}> ?a . GRAPH {self.graph} {{ ?a {self.key} ?akey }} }}
-              OPTIONAL {{ GRAPH {self.graph} {{ ?e <{SCHEMA.datePublished}> ?year }} }}
-            }} GROUP BY ?e ?key"""
-        _names, rows = self.store.select(query)
-        entities = []
-        for uri, key, names, author_keys, year in rows:
+            }}""")
+        for uri, key in rows:
             parsed = parse_uri(self.base, str(uri))
-            if parsed is None:
-                continue
-            entities.append(KnownEntity(
-                kind=parsed.space,
-                slug=parsed.slug,
-                key=str(key),
-                names=frozenset(n for n in str(names or "").split("\x1f") if n),
-                author_keys=frozenset(k.removeprefix("person:") for k in str(author_keys or "").split("\x1f") if k),
-                year=int(str(year)) if year is not None else None,
-            ))
-        return entities
+            if parsed is not None:
+                found.setdefault(str(key), []).append(KnownEntity(parsed.space, parsed.slug, str(key)))
+        return found
 
     def taken(self, kind: str, slugs: Iterable[str]) -> set[str]:
-        slugs = sorted(set(slugs))
-        if not slugs or not self.store.exists():
-            return set()
-        taken: set[str] = set()
         prefix = f"{self.base}{kind}/"
-        for start in range(0, len(slugs), CHUNK):
-            values = " ".join(f"<{prefix}{slug}>" for slug in slugs[start:start + CHUNK])
-            query = f"SELECT ?e WHERE {{ VALUES ?e {{ {values} }} GRAPH {self.graph} {{ ?e {self.key} ?k }} }}"
-            _names, rows = self.store.select(query)
-            taken |= {str(row[0])[len(prefix):] for row in rows}
-        return taken
+        rows = self._chunked((f"<{prefix}{slug}>" for slug in slugs), lambda values: (
+            f"SELECT ?e WHERE {{ VALUES ?e {{ {values} }} GRAPH {self.graph} {{ ?e {self.key} ?k }} }}"))
+        return {str(row[0])[len(prefix):] for row in rows}
 
+    def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
+        rows = self._chunked((sparql_string(k) for k in block_keys), lambda values: f"""
+            SELECT ?m ?data ?e (GROUP_CONCAT(?k; SEPARATOR="\u001f") AS ?keys) (SAMPLE(?d) AS ?retired) WHERE {{
+              {{ SELECT DISTINCT ?m WHERE {{
+                  VALUES ?b {{ {values} }} GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b }} }} }}
+              GRAPH {self.graph} {{ ?m <{self.kg.mentionData}> ?data ; <{self.kg.mentionOf}> ?e ;
+                                      <{self.kg.blockKey}> ?k }}
+              OPTIONAL {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> ?d }} }}
+            }} GROUP BY ?m ?data ?e""")
+        found = {}
+        for _m, data, entity, keys, retired in rows:
+            mention = from_json(str(data))
+            found[mention.id] = StoredMention(mention, str(entity)[len(self.base):],
+                                              frozenset(str(keys).split("\x1f")), retired is not None)
+        return [found[i] for i in sorted(found)]
+
+    def mentions_of(self, uri: str) -> list[StoredMention]:
+        """The stored mentions of one entity."""
+        rows = self._rows(f"""
+            SELECT DISTINCT ?b WHERE {{
+              GRAPH {self.graph} {{ ?m <{self.kg.mentionOf}> <{uri}> ; <{self.kg.blockKey}> ?b }} }}""")
+        return [m for m in self.mentions(str(row[0]) for row in rows) if m.path == uri[len(self.base):]]
+
+    def curations(self, mention_ids: set[str]) -> list[Curation]:
+        rows = self._chunked((sparql_string(i) for i in mention_ids), lambda values: f"""
+            SELECT DISTINCT ?c ?verdict ?note ?left ?right WHERE {{
+              VALUES ?id {{ {values} }}
+              GRAPH <{curation_graph_uri(self.base)}> {{
+                ?c <{self.kg.mentionsCurated}> ?id ; <{self.kg.verdict}> ?verdict ; <{RDFS.comment}> ?note ;
+                   <{self.kg.leftMentions}> ?left ; <{self.kg.rightMentions}> ?right }}
+            }}""")
+        found = {Curation(str(c), str(verdict), frozenset(str(left).split("\n")), frozenset(str(right).split("\n")),
+                          str(note)) for c, verdict, note, left, right in rows}
+        return sorted(found, key=lambda c: c.id)
+
+    def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
+        prefix = f"{self.base}{kind}/"
+        bases = sorted(set(bases))
+        if not bases:
+            return set()
+        rows = self._rows(f"""
+            SELECT ?e WHERE {{
+              GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }}
+              FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{DCTERMS.isReplacedBy}> ?s }} }}
+              FILTER(STRSTARTS(STR(?e), {sparql_string(prefix)}))
+            }}""")
+        slugs = {str(row[0])[len(prefix):] for row in rows}
+        return {s for s in slugs if any(s == b or s.startswith(f"{b}-") for b in bases)}
+
+    def identity_quads(self, subjects: Iterable[str]) -> set[tuple]:
+        """The identity-graph triples of these subjects, as quads."""
+        rows = self._chunked((f"<{s}>" for s in subjects), lambda values: (
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {self.graph} {{ ?s ?p ?o }} }}"))
+        graph = identity_graph_uri(self.base)
+        return {(s, p, o, graph) for s, p, o in rows}
+
+    def replaced_by(self, uris: Iterable[str]) -> dict[str, str]:
+        """URI -> the one of these URIs it redirects to (``dcterms:isReplacedBy``)."""
+        rows = self._chunked((f"<{u}>" for u in uris), lambda values: (
+            f"SELECT ?x ?u WHERE {{ VALUES ?u {{ {values} }} "
+            f"GRAPH {self.graph} {{ ?x <{DCTERMS.isReplacedBy}> ?u }} }}"))
+        return {str(x): str(u) for x, u in rows}
+
+    def quads_of_graph(self, graph: str) -> set[tuple]:
+        """Every quad of one named graph (blank nodes as the store names them)."""
+        rows = self._rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return {(s, p, o, URIRef(graph)) for s, p, o in rows}
+
+    def quads_about(self, uris: Iterable[str]) -> set[tuple]:
+        """Every quad, in any named graph, whose subject or object is one of these URIs."""
+        rows = self._chunked((f"<{u}>" for u in uris), lambda values: f"""
+            SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }}
+              GRAPH ?g {{ {{ ?x ?p ?o BIND(?x AS ?s) }} UNION {{ ?s ?p ?x BIND(?x AS ?o) }} }} }}""")
+        return {(s, p, o, g) for g, s, p, o in rows}
+
+    def versions_of(self, works: Iterable[str]) -> set[str]:
+        rows = self._chunked((f"<{w}>" for w in works), lambda values: (
+            f"SELECT DISTINCT ?v WHERE {{ VALUES ?w {{ {values} }} GRAPH ?g {{ ?w <{SCHEMA.workExample}> ?v }} }}"))
+        return {str(row[0]) for row in rows}

@@ -92,6 +92,7 @@ class Description:
     members: list[URIRef] = field(default_factory=list)  # the inbound list's current page, in order
     paging: Paging | None = None
     tallies: list[tuple[URIRef, int]] = field(default_factory=list)  # a source: entities per class
+    why: object = None  # a person's or work's kg.store.explain.Explanation, for its HTML page
 
     # -- reading, for templates and serialisers ------------------------------------------------
 

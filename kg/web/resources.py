@@ -22,7 +22,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from werkzeug.exceptions import BadRequest, Gone, HTTPException, NotFound
 
-from kg.mapping.uris import SLUG_PATTERN
+from kg.mapping.uris import SLUG_PATTERN, parse_uri
+from kg.store.explain import explain
 from kg.vocab import FOAF, SCHEMA
 from kg.web import get_cache, get_settings, get_store
 from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
@@ -119,6 +120,8 @@ def serve(target: Target) -> Response:
     if cached is None:
         with client_slot("describe"):
             description = describe(store, target.uri, target.kind, page, get_settings().page_size)
+            if media == HTML and target.kind in ("author", "paper"):
+                description.why = explain(store, target.uri)
         paging = description.paging or Paging(1, 1, 1)
         if page > paging.last:
             raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")
@@ -134,9 +137,14 @@ def serve(target: Target) -> Response:
 def check_status(store, target: Target) -> Response | None:
     """The redirect (301) of a replaced URI; raises Gone (410) or NotFound (404); None for a current one."""
     status = read_status(store, target.uri)
+    suffix = f".{target.suffix}" if target.suffix else ""
     if status.replaced_by is not None:
-        suffix = f".{target.suffix}" if target.suffix else ""
         return redirect(f"{status.replaced_by}{suffix}", 301)
+    parsed = parse_uri(store.base_uri, target.uri)
+    if not status.exists and parsed is not None and parsed.sub:  # a version of a merged work moved with it
+        work = read_status(store, f"{store.base_uri}{parsed.space}/{parsed.slug}")
+        if work.replaced_by is not None:
+            return redirect(f"{work.replaced_by}/{parsed.sub}{suffix}", 301)
     if status.deprecated:
         raise Gone(f"{target.uri} was retired and has no replacement")
     if not status.exists:
@@ -240,7 +248,7 @@ def render_html(d: Description, target: Target) -> str:
         pages["prev"] = page_url(target.requested, paging.page - 1)
     if paging is not None and paging.has_next:
         pages["next"] = page_url(target.requested, paging.page + 1)
-    return render_template(f"{target.kind}.html", d=d, alternates=alternates(target), pages=pages,
+    return render_template(f"{target.kind}.html", d=d, alternates=alternates(target), pages=pages, why=d.why,
                            jsonld=schema_org(d), citations=[a for a in alternates(target) if a[1] in CITATION_TYPES])
 
 
