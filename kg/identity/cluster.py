@@ -103,6 +103,8 @@ def _conflict(left: set, right: set) -> bool:
         theirs = {t for t in right if t[0] == scheme}
         if ours and theirs and not ours & theirs:
             return True
+    if {t for t in left if t[0] == "record"} & right:
+        return True  # two names on one author list are two people
     sides = {t[1:] for t in left if t[0] == "different"}
     return any(t[0] == "different" and (t[1], 1 - t[2]) in sides for t in right)
 
@@ -133,6 +135,8 @@ def cluster_persons(mentions: Sequence[PersonMention], curations: Sequence[Curat
         for ident in mention.identifiers:
             scheme, _, value = ident.partition(":")
             tags[mention.id].add((scheme, value))
+        sha = mention.id.split(":", 1)[0]
+        tags[mention.id] |= {("record", f"{sha}:{index}") for index in mention.records}
     union = _Union(mentions, tags)
     _curate(union, curations, set(union.parent))
     by_ident: dict[str, list[str]] = defaultdict(list)

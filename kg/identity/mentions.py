@@ -81,6 +81,7 @@ class PersonMention:
     identifiers: tuple[str, ...]  # "orcid:…", "dblp:…", "wikidata:…", "homonym:0001"
     coauthors: tuple[str, ...]  # initial keys of the people named beside them on a paper
     titles: tuple[str, ...]  # short hashes of the title keys of their papers in this source
+    records: tuple[int, ...] = ()  # the paper records of this source that name them (two people on one list)
 
     @property
     def fragment(self) -> str:
@@ -130,6 +131,7 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
     identifiers: dict[str, set[str]] = {}
     coauthors: dict[str, set[str]] = {}
     titles: dict[str, set[str]] = {}
+    records: dict[str, set[int]] = {}
 
     def named(name: str, idents=()) -> str:
         bare, number = split_homonym(name)
@@ -152,12 +154,13 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
         for local in team:
             coauthors.setdefault(local, set()).update(initial_key(_key(k)) for k in team if k != local)
             titles.setdefault(local, set()).add(short_hash(tkey, 8))
+            records.setdefault(local, set()).add(index)
         works.append(_work_mention(sha, slug, index, paper, tkey, authors and [_key(k) for k in authors],
                                    _key(subject) if subject else None))
     persons = [
         PersonMention(f"{sha}:p:{local}", slug, tuple(sorted(spellings[local])), _key(local),
                       tuple(sorted(identifiers[local])), tuple(sorted(coauthors.get(local, ()))),
-                      tuple(sorted(titles.get(local, ()))))
+                      tuple(sorted(titles.get(local, ()))), tuple(sorted(records.get(local, ()))))
         for local in sorted(spellings)
     ]
     return persons, works
