@@ -100,14 +100,14 @@ class Gate:
         report = validate_graph(batch.triples(), self.shapes, batch.record_keys)
         if not report.conforms:
             raise ValidationFailed(report)
-        inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add), self.rules)
+        inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add | batch.moved), self.rules)
         inferred -= {(s, p, o) for s, p, o, _g in batch.restated}  # stated by an earlier chunk
         batch.add |= {(s, p, o, self.inferred_graph) for s, p, o in inferred}
         # The shapes have only sh:Violation results, so a conforming chunk's report has no results
         # and the last one stands for them all.
         result.report = report
-        result.quads_added += len(batch.add)
-        result.quads_removed += len(batch.remove)
+        result.quads_added += len(batch.add) + len(batch.moved)  # a moved quad is one removed, one added
+        result.quads_removed += len(batch.remove) + len(batch.moved)
         result.inferred += len(inferred)
 
 
@@ -130,7 +130,7 @@ def checked_chunks(resolution: Resolution, settings: Settings, result: IngestRes
     state = entity_state(settings.base_uri, resolution)
     first = identity_changes(resolution, state, registry, gate, settings.base_uri)
     gate.check(first, result)
-    yield first.add, first.remove
+    yield first.add, first.remove, first.renames
     for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers, state):
         gate.check(batch, result)
         yield batch.add, batch.remove
@@ -148,20 +148,24 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     chained = {x: retired[u] for x, u in registry.replaced_by(retired).items() if x not in retired and x not in live}
     current = registry.identity_quads(set(state) | set(retired) | set(chained))
     batch = identity_change(state, retired | chained, base, current)
+    gone: set = set()
     for slug, moves in sorted(resolution.moved.items()):
-        remove, add, kept = moved_facts(base, registry.quads_of_graph(str(mint_source_uri(base, slug))), moves)
-        batch.remove |= remove
-        batch.add |= add
+        graph = str(mint_source_uri(base, slug))
+        remove, add, kept, renamed = moved_facts(base, registry.quads_of_graph(graph), moves)
+        gone |= remove
+        batch.moved |= add
         batch.context |= kept
+        batch.renames[graph] = renamed
     if resolution.moved:  # the shapes of what the moved facts name look at their identity triples too
-        named = {str(q[0]) for q in batch.add | batch.context if isinstance(q[0], URIRef)} - {str(u) for u in state}
-        batch.context |= registry.identity_quads(named) - batch.remove
+        named = {str(q[0]) for q in batch.add | batch.moved | batch.context if isinstance(q[0], URIRef)}
+        batch.context |= registry.identity_quads(named - {str(u) for u in state}) - batch.remove
     olds = {f"{base}{old}" for moves in resolution.moved.values() for old in moves}
     if olds:
         touched = olds | registry.versions_of(olds)
         about = registry.quads_about(touched)
         stale = {q for q in about if q[3] == gate.inferred_graph}
-        asserted = (about - stale - batch.remove) | {q for q in batch.add if {str(q[0]), str(q[2])} & touched}
+        asserted = (about - stale - batch.remove - gone) | {
+            q for q in batch.add | batch.moved if {str(q[0]), str(q[2])} & touched}
         again = materialize_owlrl(((s, p, o) for s, p, o, _g in asserted), gate.rules)
         again = {(s, p, o, gate.inferred_graph) for s, p, o in again if {str(s), str(o)} & touched}
         batch.remove |= stale - again

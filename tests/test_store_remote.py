@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDF
 from test_graph_sample import (  # noqa: F401 - run here too
     test_abstract_trailer_is_chrome_and_copyright_is_kept,
     test_author_list_keeps_record_order,
@@ -53,6 +54,7 @@ from kg.store import RemoteStore, open_configured_store
 from kg.store.dump import Build, read_manifest
 from kg.store.remote import locate_endpoints
 from kg.store.sparql_http import Endpoint, EndpointError, send
+from kg.vocab import DCTERMS
 
 SUBJECT, PREDICATE, OBJECT = (URIRef(f"urn:kg:test:{name}") for name in ("s", "p", "o"))
 G1, G2 = URIRef("http://127.0.0.1:5000/source/one"), URIRef("http://127.0.0.1:5000/source/two")
@@ -282,3 +284,26 @@ def persons(base: str) -> int:
 def manifest(base: str) -> dict:
     with urllib.request.urlopen(f"{base}dumps/manifest.json", timeout=30) as response:
         return json.loads(response.read())
+
+
+def test_merges_move_facts_on_a_remote_store_as_on_a_directory_store(empty_remote, tmp_path):
+    """variants-b proves `Y. LeCun` of variants-a is Yann LeCun: the facts of variants-a, an author
+    list among them, move to the survivor by renames in one guarded request (blank nodes kept)."""
+    inputs = [DATA / "identity" / name for name in ("variants-a.jsonl", "variants-b.jsonl")]
+    local = make_settings(tmp_path / "local")
+    for path in inputs:
+        ingest([path], empty_remote)
+        ingest([path], local)
+    remote_data, local_data = dump_dataset(empty_remote), dump_dataset(local)
+    for name in {str(g.identifier) for g in local_data.graphs() if len(g)}:
+        assert isomorphic(remote_data.graph(URIRef(name)), local_data.graph(URIRef(name))), name
+    old = URIRef(f"{empty_remote.base_uri}author/y-lecun")
+    assert {p for _s, p, _o in remote_data.graph(URIRef(f"{empty_remote.base_uri}graph/identity")).triples(
+        (old, None, None))} == {OWL.deprecated, DCTERMS.isReplacedBy, OWL.sameAs}
+    store = open_configured_store(empty_remote)  # the default graph (the union copy) has no stale triple either
+    assert store.select(f"ASK {{ ?s ?p <{old}> }}")[1] == [(False,)]
+    assert store.select(f"ASK {{ <{old}> <{OWL.deprecated}> true }}")[1] == [(True,)]
+    base = empty_remote.base_uri
+    first = (f"ASK {{ GRAPH <{base}source/variants-a> {{ <{base}paper/deep-nets> <http://purl.org/ontology/bibo/"
+             f"authorList>/<{RDF.first}> <{base}author/yann-lecun> }} }}")
+    assert store.select(first)[1] == [(True,)]  # the author list renamed in place

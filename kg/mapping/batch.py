@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
 Quad = tuple[Node, Node, Node, Node]
-Change = tuple[Iterable[Quad], Iterable[Quad]]
-"""Quads to add and quads to remove, as a store applies them (kg.store.base.Store.apply_stream)."""
+Renames = Mapping[str, Mapping[str, str]]
+"""Per named graph (IRI), IRIs to rename in it (old IRI -> new IRI): facts that move to another entity."""
+Change = tuple[Iterable[Quad], Iterable[Quad]] | tuple[Iterable[Quad], Iterable[Quad], Renames]
+"""Quads to add, quads to remove and, optionally, IRIs to rename, as a store applies them
+(kg.store.base.Store.apply_stream): removals first, then renames, then additions."""
+
+
+def unpack(change: Change) -> tuple[Iterable[Quad], Iterable[Quad], Renames]:
+    """(add, remove, renames) of a change given with or without renames."""
+    add, remove, *rest = change
+    return add, remove, (rest[0] if rest else {})
 
 
 @dataclass
@@ -25,6 +34,10 @@ class MappedBatch:
     # validated with the chunk, neither written again nor inferred again (kg.mapping.map_in_chunks).
     restated: set[Quad] = field(default_factory=set)
     record_keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Facts that move to another entity inside their source graph: written as ``renames`` (the store
+    # renames the IRIs in place, blank nodes of author lists included), validated and inferred as ``moved``.
+    moved: set[Quad] = field(default_factory=set)
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def emit(self, graph: Node, subject: Node, predicate: Node, obj: Node) -> None:
         self.add.add((subject, predicate, obj, graph))
@@ -44,4 +57,4 @@ class MappedBatch:
     def triples(self) -> set[tuple[Node, Node, Node]]:
         """What the SHACL gate validates: everything added plus the unchanged identity context and
         what earlier chunks added and this one restates, as triples (the union of the graphs)."""
-        return {(s, p, o) for quads in (self.add, self.context, self.restated) for s, p, o, _g in quads}
+        return {(s, p, o) for quads in (self.add, self.context, self.restated, self.moved) for s, p, o, _g in quads}

@@ -157,9 +157,11 @@ def identity_change(state: dict[URIRef, set[Quad]], retired: dict[str, str], bas
     return batch
 
 
-def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set[Quad], set[Quad], set[Quad]]:
+def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set[Quad], set[Quad], set[Quad],
+                                                                              dict[str, str]]:
     """Rewrite a source graph's quads for entities whose URI changed (``author/x`` -> ``author/y``,
-    versions under a work included): (quads to remove, quads to add, quads left as they are)."""
+    versions under a work included): (quads that go, quads that come, quads left as they are, and
+    the IRIs renamed: old -> new)."""
     def moved(term):
         if not isinstance(term, URIRef) or not term.startswith(base):
             return term
@@ -169,15 +171,16 @@ def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set
                 return URIRef(f"{base}{new}{path[len(old):]}")
         return term
 
-    remove, add, kept = set(), set(), set()
+    remove, add, kept, renamed = set(), set(), set(), {}
     for quad in quads:
         rewritten = tuple(moved(t) for t in quad[:3]) + (quad[3],)
         if rewritten == quad:
             kept.add(quad)
-        else:
-            remove.add(quad)
-            add.add(rewritten)
-    return remove, add, kept
+            continue
+        remove.add(quad)
+        add.add(rewritten)
+        renamed |= {str(old): str(new) for old, new in zip(quad[:3], rewritten[:3], strict=True) if old != new}
+    return remove, add, kept, renamed
 
 
 def mention_of(base: str, mention: Mention) -> URIRef:

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Change, Quad
+from kg.mapping.batch import Change, Quad, unpack
 from kg.store.dump import Build, dump_graph, write_artifacts
 from kg.store.generations import artifacts_of, current_generation, open_read_only, write_generation
 from kg.store.registry import StoreRegistry
@@ -126,10 +126,11 @@ class OxigraphStore:
         of it. ``build()`` is called after the last change, for the artifacts.
         """
         def change(store: ox.Store) -> None:
-            for add, remove in changes:
+            for add, remove, renames in map(unpack, changes):
                 for quad in remove:
                     remove_from_union(store, to_quad(quad))
-                additions = [to_quad(q) for q in add]
+                renamed = [rename_in_graph(store, graph, names) for graph, names in renames.items()]
+                additions = [to_quad(q) for q in add] + [q for quads in renamed for q in quads]
                 # no WAL; atomicity comes from the generation swap
                 store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
 
@@ -138,6 +139,19 @@ class OxigraphStore:
 
         write_generation(self.root, change, describe)
         self._reader = None
+
+
+def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> list[ox.Quad]:
+    """Remove the quads of one named graph that name an IRI of ``names`` (old -> new) and return them
+    renamed, for the caller to add: the store's own quads, so author lists keep their blank nodes."""
+    renamed = []
+    for quad in list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
+        subject, obj = (ox.NamedNode(names[t.value]) if isinstance(t, ox.NamedNode) and t.value in names else t
+                        for t in (quad.subject, quad.object))
+        if (subject, obj) != (quad.subject, quad.object):
+            remove_from_union(store, quad)
+            renamed.append(ox.Quad(subject, quad.predicate, obj, quad.graph_name))
+    return renamed
 
 
 def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:

@@ -28,7 +28,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Change, Quad
+from kg.mapping.batch import Change, Quad, Renames, unpack
 from kg.store.dump import MANIFEST, Build, dump_graph, write_artifacts
 from kg.store.registry import StoreRegistry
 from kg.store.remote_update import (
@@ -304,15 +304,20 @@ class RemoteStore:
         one guarded request, so the changes are gathered first (memory grows with the batch)."""
         add: set[Quad] = set()
         remove: set[Quad] = set()
-        for chunk_add, chunk_remove in changes:  # as if applied in turn: a later change wins
+        renames: dict[str, dict[str, str]] = {}
+        for chunk_add, chunk_remove, chunk_renames in map(unpack, changes):  # as if applied in turn
             chunk_remove = set(chunk_remove)
             add -= chunk_remove
             remove |= chunk_remove
             add |= set(chunk_add)
-        self.apply(add, remove, build())
+            for graph, names in chunk_renames.items():
+                renames.setdefault(graph, {}).update(names)
+        self.apply(add, remove, build(), renames)
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
-        """Remove then add quads in one update request, and publish the new generation's artifacts.
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None,
+              renames: Renames | None = None) -> None:
+        """Remove quads, rename IRIs in graphs (``renames``, facts moving to another entity), add
+        quads, all in one update request, and publish the new generation's artifacts.
 
         Raises:
             StoreError: no update endpoint; a removal with a blank node (SPARQL cannot name one);
@@ -333,16 +338,16 @@ class RemoteStore:
         build = build or Build.unrecorded()
         with _artifacts_lock(self.artifacts_dir, self.location):  # readers here wait for the artifacts
             with tempfile.TemporaryFile() as spool:
-                request = render_update(self.base_uri, additions, removals, expected, write_id, build)
+                request = render_update(self.base_uri, additions, removals, expected, write_id, build, renames=renames)
                 if spool_request(request, spool, self.max_request_bytes):
                     self._send_update(read_back(spool), write_id, expected)
                 else:
-                    self._send_staged(additions, removals, expected, write_id, build)
+                    self._send_staged(additions, removals, expected, write_id, build, renames)
             self._cached = None
             self._publish_artifacts()
 
     def _send_staged(self, additions: list[ox.Quad], removals: list[ox.Quad], expected: Generation | None,
-                     write_id: str, build: Build) -> None:
+                     write_id: str, build: Build, renames: Renames | None = None) -> None:
         """Upload the additions into staging graphs, then publish them with one guarded request."""
         staged, uploads = render_staging(self.base_uri, write_id, additions, self.max_request_bytes)
         try:
@@ -352,7 +357,7 @@ class RemoteStore:
                 except (EndpointError, DeadlineExceeded) as exc:
                     raise StoreError(self.location, f"upload {number} of {len(uploads)} into staging graphs failed, "
                                                     f"nothing was published: {exc}") from exc
-            request = render_update(self.base_uri, additions, removals, expected, write_id, build, staged)
+            request = render_update(self.base_uri, additions, removals, expected, write_id, build, staged, renames)
             self._send_update(chunked(request), write_id, expected)
         except BaseException:
             with suppress(EndpointError, DeadlineExceeded):  # best effort: the error that matters is raised

@@ -37,6 +37,7 @@ from itertools import groupby
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.mapping.batch import Renames
 from kg.store.dump import Build
 from kg.vocab import DCTERMS
 
@@ -101,12 +102,15 @@ def parse_modified(text: str) -> float | None:
 
 
 def render_update(base: str, additions: list[ox.Quad], removals: list[ox.Quad], expected: Generation | None,
-                  write_id: str, build: Build, staged: dict[str, str] | None = None) -> Iterator[str]:
+                  write_id: str, build: Build, staged: dict[str, str] | None = None,
+                  renames: Renames | None = None) -> Iterator[str]:
     """The text of the update request, piece by piece (it is streamed, never held whole).
 
     Args:
         expected: the generation the change was computed against; None for an empty store.
         staged: target graph -> staging graph, when the additions were uploaded there already.
+        renames: graph -> {old IRI: new IRI}: renamed in place in the graph (and its triples in the
+            default graph), so the blank nodes of an author list stay the same nodes.
     """
     guard = _guard(base, expected)
     if removals:
@@ -124,8 +128,27 @@ def render_update(base: str, additions: list[ox.Quad], removals: list[ox.Quad], 
         yield from _graph_blocks(additions)
         yield from (f"{s} {p} {o} .\n" for s, p, o in _triples(additions))
         yield f"}} WHERE {{ {guard} }} ;\n"
+    yield from _rename_operations(guard, renames or {})
     yield _meta_operation(base, guard, (expected.number if expected else 0) + 1, write_id, build)
     yield from (f" ;\nDROP SILENT GRAPH <{stage}>" for stage in (staged or {}).values())
+
+
+def _rename_operations(guard: str, renames: Renames) -> Iterator[str]:
+    """Rename IRIs in their graphs with DELETE/INSERT templates (the only way SPARQL Update can change
+    a triple of a blank node), then drop the old triples' default-graph copies that no graph states."""
+    olds = set()
+    for graph, names in sorted(renames.items()):
+        for old, new in sorted(names.items()):
+            olds.add(old)
+            yield (f"DELETE {{ GRAPH <{graph}> {{ <{old}> ?p ?o }} }} INSERT {{ GRAPH <{graph}> {{ <{new}> ?p ?o }} "
+                   f"<{new}> ?p ?o }} WHERE {{ {guard} GRAPH <{graph}> {{ <{old}> ?p ?o }} }} ;\n")
+            yield (f"DELETE {{ GRAPH <{graph}> {{ ?s ?p <{old}> }} }} INSERT {{ GRAPH <{graph}> {{ ?s ?p <{new}> }} "
+                   f"?s ?p <{new}> }} WHERE {{ {guard} GRAPH <{graph}> {{ ?s ?p <{old}> }} }} ;\n")
+    if olds:
+        values = " ".join(f"<{old}>" for old in sorted(olds))
+        yield (f"DELETE {{ ?s ?p ?o }} WHERE {{ {guard} VALUES ?x {{ {values} }} "
+               f"{{ ?x ?p ?o BIND(?x AS ?s) }} UNION {{ ?s ?p ?x BIND(?x AS ?o) }} "
+               f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }} ;\n")
 
 
 def staging_prefix(base: str) -> str:
