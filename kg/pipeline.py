@@ -22,7 +22,7 @@ from kg.identity import Curation, resolve
 from kg.identity.keys import short_hash
 from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
-from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts
+from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts, split_facts
 from kg.mapping.batch import Change
 from kg.mapping.identity_graph import curation_quads
 from kg.mapping.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
@@ -149,17 +149,27 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     current = registry.identity_quads(set(state) | set(retired) | set(chained))
     batch = identity_change(state, retired | chained, base, current)
     gone: set = set()
-    for slug, moves in sorted(resolution.moved.items()):
+    for slug in sorted(set(resolution.moved) | set(resolution.split)):
         graph = str(mint_source_uri(base, slug))
-        remove, add, kept, renamed = moved_facts(base, registry.quads_of_graph(graph), moves)
+        moves = resolution.moved.get(slug, {})
+        if slug in resolution.split:  # one URI becomes several: exact quads, fact by fact
+            split = resolution.split[slug]
+            records = registry.work_records(graph, {i for pairs in split.values() for m, _new in pairs
+                                                    for i in getattr(m, "records", ())})
+            remove, add, kept = split_facts(base, registry.quads_of_graph(graph), moves, split, records)
+            batch.remove |= remove
+            batch.add |= add
+        else:
+            remove, add, kept, renamed = moved_facts(base, registry.quads_of_graph(graph), moves)
+            batch.moved |= add
+            batch.renames[graph] = renamed
         gone |= remove
-        batch.moved |= add
         batch.context |= kept
-        batch.renames[graph] = renamed
-    if resolution.moved:  # the shapes of what the moved facts name look at their identity triples too
+    if resolution.moved or resolution.split:  # the shapes of what moved facts name look at identity triples too
         named = {str(q[0]) for q in batch.add | batch.moved | batch.context if isinstance(q[0], URIRef)}
         batch.context |= registry.identity_quads(named - {str(u) for u in state}) - batch.remove
-    olds = {f"{base}{old}" for moves in resolution.moved.values() for old in moves}
+    olds = {f"{base}{old}" for changes in (resolution.moved, resolution.split)
+            for moves in changes.values() for old in moves}
     if olds:
         touched = olds | registry.versions_of(olds)
         about = registry.quads_about(touched)

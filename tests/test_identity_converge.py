@@ -82,7 +82,8 @@ def test_the_corpus_decides_what_its_readme_says(reference):
             "introduction-white", "a-retitled-paper", "deep-nets"} <= papers
     assert not {p for p in papers if p.startswith("memory-mosaics-at-scale-") or p.startswith("the-retitled")}
     assert {"yann-lecun", "michael-e-sander", "di-xu-0000-0001-5000-0001", "di-xu-0000-0002-5000-0002",
-            "di-xu-0001", "di-xu-0002", "zoltan-fulop", "leon-bottou", "jianyu-zhang"} <= persons
+            "di-xu-0001", "di-xu-0002", "zoltan-fulop", "leon-bottou", "jianyu-zhang", "t-hill",
+            "tatiana-hill-0000-0003-4301-852x", "tatiana-hill-0000-0003-7911-390x"} <= persons
     assert not {"y-lecun", "michael-sander", "di-xu", "zoltan-fulop-0001"} & persons
     assert not redirects(reference), "one batch publishes no URI that it then retires"
 
@@ -225,3 +226,24 @@ def test_curations_hold_through_later_ingests(merged, tmp_path):
     refused = kg("curate", "same", "--store", store, "--why", "x", yann, f"{BASE}paper/deep-nets", cwd=tmp_path)
     assert refused.returncode == 2 and "is a paper URI" in refused.stderr and "Traceback" not in refused.stderr
     assert json.loads(ok(kg("stats", "--store", store, "--json", cwd=tmp_path)))
+
+
+def test_a_split_inside_one_source_gives_each_fact_to_its_mention(tmp_path):
+    store = tmp_path / "store"
+    build([files("split-a.jsonl"), files("split-b.jsonl")], store)
+    lines = nquads(store)
+    graph = f"<{BASE}source/split-a>"
+    tatiana, hill = f"<{BASE}author/tatiana-hill-0000-0003-4301-852x>", f"<{BASE}author/t-hill>"
+    assert f'{hill} <{BASE}ontology#statedName> "T. Hill" {graph} .' in lines
+    assert f'{tatiana} <{BASE}ontology#statedName> "Tatiana Hill" {graph} .' in lines
+    assert f'{tatiana} <https://schema.org/identifier> "orcid:0000-0003-4301-852X" {graph} .' in lines
+    authors = {line.split(" ")[0]: line.split(" ")[2] for line in lines
+               if " <https://schema.org/author> " in line and line.endswith(f"{graph} .") and "bruno" not in line}
+    assert authors == {f"<{BASE}paper/hashing-things>": hill, f"<{BASE}paper/sorting-things>": tatiana}
+    assert live_graph(lines) == live_graph(nquads(build_one(files("split-a.jsonl", "split-b.jsonl"), tmp_path)))
+
+
+def build_one(paths: list[Path], directory: Path) -> Path:
+    store = directory / "one"
+    build([paths], store)
+    return store

@@ -82,6 +82,7 @@ class PersonMention:
     coauthors: tuple[str, ...]  # initial keys of the people named beside them on a paper
     titles: tuple[str, ...]  # short hashes of the title keys of their papers in this source
     records: tuple[int, ...] = ()  # the paper records of this source that name them (two people on one list)
+    subject: bool = False  # the person the source is about (a profile's or cluster page's subject)
 
     @property
     def fragment(self) -> str:
@@ -160,7 +161,7 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
     persons = [
         PersonMention(f"{sha}:p:{local}", slug, tuple(sorted(spellings[local])), _key(local),
                       tuple(sorted(identifiers[local])), tuple(sorted(coauthors.get(local, ()))),
-                      tuple(sorted(titles.get(local, ()))), tuple(sorted(records.get(local, ()))))
+                      tuple(sorted(titles.get(local, ()))), tuple(sorted(records.get(local, ()))), local == subject)
         for local in sorted(spellings)
     ]
     return persons, works

@@ -66,7 +66,9 @@ class Resolution:
     """The entities a batch touches. Only sources not already in the store are in ``sources``.
 
     ``moved``: source slug -> {old entity URI path -> new one} for stored mentions whose entity
-    changed (``author/x`` -> ``author/y``); ``retired``: old path -> its survivor's path.
+    changed (``author/x`` -> ``author/y``); ``split``: source slug -> old path -> [(mention, new
+    path)], where mentions of one source that shared a URI now belong to different entities (their
+    facts are told apart one by one); ``retired``: old path -> its survivor's path.
     """
 
     sources: tuple[Source, ...]
@@ -75,6 +77,7 @@ class Resolution:
     venues: dict[str, Venue]
     of_mention: dict[str, str]  # mention id -> entity path
     moved: dict[str, dict[str, str]] = field(default_factory=dict)
+    split: dict[str, dict[str, list[tuple[Mention, str]]]] = field(default_factory=dict)
     retired: dict[str, str] = field(default_factory=dict)
     curations: tuple[Curation, ...] = ()
 
@@ -125,7 +128,7 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         for cluster, named in zip(clusters, namer(clusters, reserved), strict=True):
             entities[f"{space}/{named.slug}"] = Entity(space, named, tuple(cluster.members), dict(cluster.evidence))
     of_mention = {m.id: path for path, e in entities.items() for m in e.mentions}
-    moved, retired = _changes(stored, of_mention)
+    moved, split, retired = _changes(stored, of_mention)
     return Resolution(
         sources=sources,
         skipped=skipped,
@@ -133,6 +136,7 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         venues=_resolve_venues([s.parsed for s in sources], registry),
         of_mention=of_mention,
         moved=moved,
+        split=split,
         retired=retired,
         curations=tuple(curations),
     )
@@ -164,17 +168,25 @@ def _bases(space: str, clusters: Sequence[Cluster]) -> set[str]:
 
 
 def _changes(stored: Sequence[StoredMention], of_mention: dict[str, str]):
-    """Which stored mentions changed entity (by source), and which old paths are nobody's now."""
-    moved: dict[str, dict[str, str]] = defaultdict(dict)
+    """Which stored mentions changed entity (by source: moved whole, or split), and which old paths
+    are nobody's now."""
     went: dict[str, Counter] = defaultdict(Counter)
+    in_source: dict[tuple[str, str], list[tuple[Mention, str]]] = defaultdict(list)
     for item in stored:
         new = of_mention[item.mention.id]
         went[item.path][new] += 1
-        if new != item.path:
-            moved[item.mention.source][item.path] = new
+        in_source[(item.mention.source, item.path)].append((item.mention, new))
+    moved: dict[str, dict[str, str]] = defaultdict(dict)
+    split: dict[str, dict[str, list]] = defaultdict(dict)
+    for (source, old), mentions in sorted(in_source.items()):
+        targets = {new for _mention, new in mentions}
+        if len(targets) > 1:
+            split[source][old] = sorted(mentions, key=lambda pair: pair[0].id)
+        elif targets != {old}:
+            moved[source][old] = targets.pop()
     live = set(of_mention.values())
     retired = {old: min(counts, key=lambda p: (-counts[p], p)) for old, counts in went.items() if old not in live}
-    return dict(moved), retired
+    return dict(moved), dict(split), retired
 
 
 def version_slug(venue_slug: str | None, year: int | None, type_label: str | None) -> str:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from kg.identity import Curation, Entity, Resolution, to_json
 from kg.identity.mentions import Mention
 from kg.identity.resolve import Source, Venue
 from kg.mapping.batch import MappedBatch, Quad
+from kg.mapping.schema_org import list_label
 from kg.mapping.uris import (
     curation_graph_uri,
     identity_graph_uri,
@@ -185,3 +186,65 @@ def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set
 
 def mention_of(base: str, mention: Mention) -> URIRef:
     return mention_uri(base, mention.source, mention.fragment)
+
+
+def split_facts(base: str, quads: set[Quad], moves: dict[str, str], split: dict[str, list],
+                work_records: dict[str, set[int]]) -> tuple[set[Quad], set[Quad], set[Quad]]:
+    """Rewrite a source graph in which mentions that shared a URI now belong to different entities.
+
+    Each fact about the shared URI goes with the mention it comes from: a stated name with the
+    mention of that spelling, an identifier with the mention that states it, ``schema:about`` with
+    the source's subject, an author (and an author-list cell) with the mention named on that record;
+    a fact that belongs to no one in particular (its type) goes with each. Returns (quads that go,
+    quads that come, quads left as they are): exact quads, not renames, since one IRI becomes
+    several.
+    """
+    kg = kg_namespace(base)
+    sha = next(m.id.split(":", 1)[0] for pairs in split.values() for m, _new in pairs)
+    records = {i for pairs in split.values() for m, _new in pairs for i in getattr(m, "records", ())}
+    cells = {list_label(sha, index): index for index in records}
+
+    def options(term, quad) -> list:
+        if not isinstance(term, URIRef) or not term.startswith(base):
+            return [term]
+        path = str(term)[len(base):]
+        for old, new in moves.items():
+            if path == old or path.startswith(f"{old}/"):
+                return [URIRef(f"{base}{new}{path[len(old):]}")]
+        for old, pairs in split.items():
+            if path == old:
+                owners = _owners(quad, term, pairs, kg, work_records, cells)
+                return [URIRef(f"{base}{new}") for new in sorted(owners or {new for _m, new in pairs})]
+            if path.startswith(f"{old}/"):
+                return [URIRef(f"{base}{new}{path[len(old):]}") for new in sorted({new for _m, new in pairs})]
+        return [term]
+
+    remove, add, kept = set(), set(), set()
+    for quad in quads:
+        s, p, o, g = quad
+        rewritten = {(s2, p, o2, g) for s2 in options(s, quad) for o2 in options(o, quad)}
+        if rewritten == {quad}:
+            kept.add(quad)
+        else:
+            remove.add(quad)
+            add |= rewritten
+    return remove, add, kept
+
+
+def _owners(quad: Quad, term: URIRef, pairs: list, kg, work_records: dict[str, set[int]],
+            cells: dict[str, int]) -> set[str]:
+    """The new paths of the mentions a fact about a shared URI comes from (empty: no one in particular)."""
+    s, p, o, _g = quad
+    if s == term and p == kg.statedName:
+        return {new for m, new in pairs if str(o) in getattr(m, "spellings", ())}
+    if s == term and p == SCHEMA.identifier:
+        return {new for m, new in pairs if str(o) in m.identifiers}
+    if o == term and p == SCHEMA.about:
+        return {new for m, new in pairs if getattr(m, "subject", False)}
+    if o == term and p == SCHEMA.author:
+        on = work_records.get(str(s), set())
+        return {new for m, new in pairs if set(getattr(m, "records", ())) & on}
+    if o == term and p == RDF.first and isinstance(s, BNode):
+        index = cells.get(str(s).rsplit("x", 1)[0])
+        return {new for m, new in pairs if index in getattr(m, "records", ())}
+    return set()

@@ -103,8 +103,8 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
     for author in authors:
         batch.emit(graph, work_uri, SCHEMA.author, author)
     if paper.authors is not None:
-        seed = f"{source.parsed.ref.sha256} {index}"  # not the slug: a merge moves the list as it is
-        batch.emit(graph, work_uri, BIBO.authorList, _emit_list(batch, graph, authors, seed))
+        batch.emit(graph, work_uri, BIBO.authorList, _emit_list(batch, graph, authors,
+                                                                list_label(source.parsed.ref.sha256, index)))
     if paper.abstract:
         batch.emit(graph, work_uri, SCHEMA.abstract, Literal(paper.abstract))
     map_version(batch, graph, work_uri, work.slug, paper, resolution, base, key, stated)
@@ -137,10 +137,16 @@ def map_version(batch, graph, work_uri, work_slug, paper: PaperRecord, resolutio
             emit_stated(batch, stated, graph, venue_uri, RDF.type, VENUE_CLASSES[paper.venue_kind])
 
 
-def _emit_list(batch: MappedBatch, graph, members, seed: str) -> BNode:
-    """Emit an rdf:List with blank-node labels derived from ``seed``, so rebuilds give the same labels."""
-    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
-    cells = [BNode(f"l{digest}x{i}") for i in range(len(members))]
+def list_label(sha256: str, index: int) -> str:
+    """The blank-node label prefix of the author list of a source's ``index``-th record: from the
+    source and the record, never from a slug, so a merge moves the list as it is and a split can
+    tell whose list a cell is (kg.mapping.identity_graph.split_facts)."""
+    return "l" + hashlib.sha256(f"{sha256} {index}".encode()).hexdigest()[:16]
+
+
+def _emit_list(batch: MappedBatch, graph, members, label: str) -> BNode:
+    """Emit an rdf:List whose cells are ``{label}x0``, ``{label}x1``…, so rebuilds give the same labels."""
+    cells = [BNode(f"{label}x{i}") for i in range(len(members))]
     for i, (cell, member) in enumerate(zip(cells, members, strict=True)):
         batch.emit(graph, cell, RDF.first, member)
         batch.emit(graph, cell, RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil)

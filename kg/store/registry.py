@@ -138,6 +138,15 @@ class StoreRegistry:
         rows = self._rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return {(s, p, o, URIRef(graph)) for s, p, o in rows}
 
+    def work_records(self, graph: str, indices: Iterable[int]) -> dict[str, set[int]]:
+        """Work URI -> which of these records of one source (its graph) are mentions of it."""
+        rows = self._chunked((f"<{graph}#w{i}>" for i in indices), lambda values: (
+            f"SELECT ?m ?e WHERE {{ VALUES ?m {{ {values} }} GRAPH {self.graph} {{ ?m <{self.kg.mentionOf}> ?e }} }}"))
+        found: dict[str, set[int]] = {}
+        for mention, entity in rows:
+            found.setdefault(str(entity), set()).add(int(str(mention).rsplit("#w", 1)[1]))
+        return found
+
     def quads_about(self, uris: Iterable[str]) -> set[tuple]:
         """Every quad, in any named graph, whose subject or object is one of these URIs."""
         rows = self._chunked((f"<{u}>" for u in uris), lambda values: f"""

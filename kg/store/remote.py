@@ -331,7 +331,9 @@ class RemoteStore:
         removals = [to_quad(q) for q in remove]
         for quad in removals:
             if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
-                raise StoreError(self.location, f"cannot remove {quad}: SPARQL Update cannot name a blank node")
+                raise StoreError(self.location, f"cannot remove {quad}: SPARQL Update cannot name a blank node (a "
+                                                f"person split inside one source's author list needs the embedded "
+                                                f"store); nothing was written")
         expected = self.generation(fresh=True) if self._expected is _UNREAD else self._expected
         self._expected = _UNREAD
         write_id = uuid.uuid4().hex
