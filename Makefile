@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test reliability load fairness mutate lint clean bench
+.PHONY: install install-test serve build test reliability load fairness mutate lint clean bench identity
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,19 @@ $(VENV)/.bench-installed: $(BIN)/kg
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py --sizes $(SIZES)
+
+## identity: identity quality and convergence on a truth-known corpus of IDENTITY_PAPERS papers (pairwise and
+## B³ F1 of works and persons, one batch and IDENTITY_BATCHES shuffled batches: the live graphs must be equal),
+## then the time identity takes to add 1,000 papers to stores of IDENTITY_SIZES papers. BENCHMARKS.md section 8.
+IDENTITY_PAPERS ?= 10000
+IDENTITY_BATCHES ?= 4
+IDENTITY_SIZES ?= 10000,100000
+identity: $(VENV)/.bench-installed
+	$(BIN)/python bench/identity_corpus.py --papers $(IDENTITY_PAPERS) --seed 1 --output bench/.cache/identity-$(IDENTITY_PAPERS) --force
+	rm -rf bench/.cache/identity-store-1 bench/.cache/identity-store-$(IDENTITY_BATCHES)
+	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-1
+	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-$(IDENTITY_BATCHES) --batches $(IDENTITY_BATCHES) --order shuffled:7
+	$(BIN)/python bench/identity_speed.py --sizes $(IDENTITY_SIZES) --runs 5
 
 lint: install-test
 	$(BIN)/ruff check kg tests server.py
