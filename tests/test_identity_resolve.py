@@ -94,6 +94,8 @@ def test_name_variants_are_initials_or_a_dropped_middle_name_never_another_first
     assert names_compatible("y lecun", "yann lecun") and names_compatible("yann lecun", "y lecun")
     assert names_compatible("michael e sander", "michael sander")
     assert names_compatible("m e sander", "michael edward sander")
+    assert names_compatible("j a kimura", "ji woo a kimura")  # Ji-woo: a hyphenated first name folds to two words
+    assert names_compatible("megan d angelo", "megan s d angelo")
     assert not names_compatible("yann lecun", "yves lecun")
     assert not names_compatible("michael e sander", "michael f sander")
     assert not names_compatible("y lecun", "y bengio")
@@ -292,3 +294,19 @@ def test_resolution_does_not_depend_on_paper_order_within_a_source():
 def test_name_without_letters_is_a_mapping_error_naming_the_record():
     with pytest.raises(MappingError, match=r"in/a:7: field 'name': '—' has no letters or digits"):
         resolve([source("a", [paper("Title", ["—"], line=7)])], EmptyRegistry())
+
+
+def test_a_name_cluster_page_can_hold_two_people_of_one_name():
+    """A cluster page groups records by a name; its records' authors are mentions of their own."""
+    ref = SourceRef(origin="in/cluster", name="cluster", sha256="c" * 64, retrieved_at="t")
+    records = (paper("Graph Things Again", ["Di Xu", "Bob Jones"], line=10),
+               paper("Protein Things Again", ["Di Xu", "Eve Black"], line=20))
+    cluster = ParsedSource(ref=ref, kind="arrow-author-cluster", subject=PersonRecord("Di Xu", 3), papers=records)
+    a = source("a", [paper("Graph Things", ["Di Xu", "Bob Jones"])],
+               persons=with_orcid("Di Xu", "0000-0001-5000-0001"))
+    b = source("b", [paper("Protein Things", ["Di Xu", "Eve Black"])],
+               persons=with_orcid("Di Xu", "0000-0002-5000-0002"))
+    resolution = resolve([cluster, a, b], EmptyRegistry())
+    assert resolution.person(cluster, "Di Xu", 0).slug == resolution.person(a, "Di Xu").slug == \
+        "di-xu-0000-0001-5000-0001"
+    assert resolution.person(cluster, "Di Xu", 1).slug == resolution.person(b, "Di Xu").slug

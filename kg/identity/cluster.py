@@ -157,24 +157,39 @@ def cluster_persons(mentions: Sequence[PersonMention], curations: Sequence[Curat
 
 def _join_same_name(union: _Union, key: str, group: list[PersonMention], everyone: Sequence[PersonMention]) -> None:
     """Equal names are one person (as dblp does) unless identifiers say there are several; then a
-    mention without one joins the identified person it shares a co-author or work with, if only one."""
+    mention without one joins the identified person it shares a co-author or work with, if only one.
+
+    Assignment goes in rounds: a mention joined in one round adds its co-authors and works to its
+    person's evidence for the next, so a chain of papers leads back to the identified person. Each
+    round decides from the state at its start, so the result does not depend on the order of the
+    mentions; a mention that fits several persons, or none, stays with the others of its name.
+    """
     identified = sorted({union.find(m.id) for m in group if _separating(union.tags[union.find(m.id)])})
     if len(identified) <= 1:
         union.chain((m.id for m in group), "same name")
         return
-    profile = _profiles(union, everyone)
-    pool = []
-    for mention in group:
-        if _separating(union.tags[union.find(mention.id)]):
-            continue
+    waiting = [m for m in group if not _separating(union.tags[union.find(m.id)])]
+    while waiting:
+        identified = sorted({union.find(root) for root in identified})  # a union may have moved a root
+        profile = _profiles(union, everyone)
+        decided = {}
+        for mention in waiting:
+            own = _profile_of([mention])
+            candidates = {root: why for root in identified if (why := _shared(profile[root], own))}
+            if len(candidates) == 1:
+                decided[mention.id] = next(iter(candidates.items()))
+        if not decided:
+            break
+        for mention_id, (root, why) in sorted(decided.items()):
+            union.union(root, mention_id, f"same name, and {why}")
+        waiting = [m for m in waiting if m.id not in decided]
+    # The rest: several people have this name, so the rest are not one person by default either;
+    # those that share a co-author or a work are.
+    for i, mention in enumerate(waiting):
         own = _profile_of([mention])
-        candidates = {root: why for root in identified if (why := _shared(profile[root], own))}
-        if len(candidates) == 1:
-            (root, why), = candidates.items()
-            union.union(root, mention.id, f"same name, and {why}")
-        else:
-            pool.append(mention.id)
-    union.chain(pool, "same name, no identifier")
+        for other in waiting[i + 1:]:
+            if why := _shared(own, _profile_of([other])):
+                union.union(mention.id, other.id, f"same name, no identifier, and {why}")
 
 
 def _separating(tags: set) -> bool:
@@ -216,10 +231,15 @@ def names_compatible(a: str, b: str) -> bool:
         return False
     if not _token_compatible(ta[0], tb[0]):
         return False
-    ma, mb = ta[1:-1], tb[1:-1]
-    if not ma or not mb:
-        return True
-    return len(ma) == len(mb) and all(_token_compatible(x, y) for x, y in zip(ma, mb, strict=True))
+    shorter, longer = sorted((ta[1:-1], tb[1:-1]), key=len)
+    position = 0
+    for token in shorter:  # the shorter's middle names, in order, among the longer's (hyphenated names split)
+        while position < len(longer) and not _token_compatible(token, longer[position]):
+            position += 1
+        if position == len(longer):
+            return False
+        position += 1
+    return True
 
 
 def _token_compatible(x: str, y: str) -> bool:

@@ -125,18 +125,30 @@ class WorkMention:
 Mention = PersonMention | WorkMention
 
 
+# Sources that group records by a name without saying they are one person's ("Possible papers
+# associated with this exact author name ... not a full identity disambiguation profile"): every
+# author of every record is a mention of its own, so that homonyms on one page can part.
+PER_RECORD_KINDS = ("arrow-author-cluster",)
+
+
 def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], list[WorkMention]]:
-    """The person and work mentions of one parsed source (whose slug is ``slug``)."""
+    """The person and work mentions of one parsed source (whose slug is ``slug``).
+
+    A person named in a source is one mention (every spelling of one name), except in the records
+    of a name-cluster page (:data:`PER_RECORD_KINDS`), where each record's authors are mentions of
+    their own (``…:p:{name}@{record}``).
+    """
     sha = source.ref.sha256
+    per_record = source.kind in PER_RECORD_KINDS
     spellings: dict[str, set[str]] = {}
     identifiers: dict[str, set[str]] = {}
     coauthors: dict[str, set[str]] = {}
     titles: dict[str, set[str]] = {}
     records: dict[str, set[int]] = {}
 
-    def named(name: str, idents=()) -> str:
+    def named(name: str, idents=(), record: int | None = None) -> str:
         bare, number = split_homonym(name)
-        local = local_person(name)
+        local = local_person(name) + (f"@{record}" if per_record and record is not None else "")
         spellings.setdefault(local, set()).add(bare)
         found = identifiers.setdefault(local, set())
         found |= {f"{i.scheme}:{i.value}" for i in idents}
@@ -149,7 +161,7 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
         named(person.name, person.identifiers)
     works = []
     for index, paper in enumerate(source.papers):
-        authors = [named(n) for n in paper.authors] if paper.authors is not None else None
+        authors = [named(n, record=index) for n in paper.authors] if paper.authors is not None else None
         team = authors if authors is not None else ([subject] if subject else [])
         tkey = work_title_key(paper.title)
         for local in team:
@@ -168,7 +180,8 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
 
 
 def _key(local: str) -> str:
-    return local.split("#", 1)[0]
+    """The name key of a local person id (``di xu#0001``, ``leon bottou@3``)."""
+    return local.split("@", 1)[0].split("#", 1)[0]
 
 
 def _work_mention(sha: str, slug: str, index: int, paper: PaperRecord, tkey: str, authors, subject) -> WorkMention:

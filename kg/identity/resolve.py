@@ -89,8 +89,12 @@ class Resolution:
     def works(self) -> list[Entity]:
         return [e for e in self.entities.values() if e.space == "paper"]
 
-    def person(self, source: ParsedSource, name: str) -> Entity:
-        return self.entities[self.of_mention[f"{source.ref.sha256}:p:{local_person(name)}"]]
+    def person(self, source: ParsedSource, name: str, record: int | None = None) -> Entity:
+        """The person ``name`` is in ``source`` (on its ``record``-th paper record, where that matters)."""
+        mention = f"{source.ref.sha256}:p:{local_person(name)}"
+        if record is not None and f"{mention}@{record}" in self.of_mention:
+            mention = f"{mention}@{record}"
+        return self.entities[self.of_mention[mention]]
 
     def venue(self, name: str) -> Venue:
         return self.venues[venue_key(name)]

@@ -59,7 +59,7 @@ def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int |
             work = mint_paper_uri(base_uri, resolution.work_of(parsed, index).slug)
             identity.entity(batch, work)
             for name in paper_authors(parsed, paper):
-                identity.entity(batch, mint_author_uri(base_uri, resolution.person(parsed, name).slug))
+                identity.entity(batch, mint_author_uri(base_uri, resolution.person(parsed, name, index).slug))
             if paper.venue:
                 identity.venue(batch, resolution.venue(paper.venue))
             identity.stated_ids(batch, source, work, paper.identifiers)

@@ -65,11 +65,12 @@ def emit_stated(batch: MappedBatch, stated: Stated, graph, subject, predicate, o
 
 
 def map_stated_person(batch: MappedBatch, source: Source, name: str, line: int | None, resolution: Resolution,
-                      base: str, stated: Stated, note: bool = True) -> URIRef:
+                      base: str, stated: Stated, note: bool = True, record: int | None = None) -> URIRef:
     """Emit a person as one source names them: typed, with the spelling the source used; ``note``:
-    the line is one of the records that name them (for validation messages)."""
+    the line is one of the records that name them (for validation messages); ``record``: the paper
+    record that names them, if any."""
     graph = mint_source_uri(base, source.slug)
-    person = mint_author_uri(base, resolution.person(source.parsed, name).slug)
+    person = mint_author_uri(base, resolution.person(source.parsed, name, record).slug)
     emit_stated(batch, stated, graph, person, RDF.type, SCHEMA.Person)
     bare = split_homonym(name)[0]  # a dblp homonym number is an identifier (in the mention), not a name
     emit_stated(batch, stated, graph, person, kg_namespace(base).statedName, Literal(bare))
@@ -90,7 +91,7 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
     graph = mint_source_uri(base, source.slug)
     key = source.parsed.record_key(paper.line)
     for name in paper.authors or ():
-        map_stated_person(batch, source, name, paper.line, resolution, base, stated)
+        map_stated_person(batch, source, name, paper.line, resolution, base, stated, record=index)
     if paper.authors is None and source.parsed.subject is not None:  # the profile's subject is the author
         map_stated_person(batch, source, source.parsed.subject.name, None, resolution, base, stated, note=False)
     work = resolution.work_of(source.parsed, index)
@@ -98,7 +99,7 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
     batch.note(work_uri, key)
     batch.emit(graph, work_uri, RDF.type, SCHEMA.ScholarlyArticle)
     batch.emit(graph, work_uri, SCHEMA.name, Literal(paper.title))
-    authors = [mint_author_uri(base, resolution.person(source.parsed, name).slug)
+    authors = [mint_author_uri(base, resolution.person(source.parsed, name, index).slug)
                for name in paper_authors(source.parsed, paper)]
     for author in authors:
         batch.emit(graph, work_uri, SCHEMA.author, author)
