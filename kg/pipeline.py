@@ -91,13 +91,18 @@ class Gate:
         self.rules = compile_rules(load_ontology(settings.ontology_dir, settings.base_uri))
         self.inferred_graph = inferred_graph_uri(settings.base_uri)
 
-    def check(self, batch: MappedBatch, result: IngestResult) -> None:
+    def check(self, batch: MappedBatch, result: IngestResult, validate: bool = True) -> None:
         """Validate a mapped batch (or chunk), then add what the ontology's alignments imply.
+
+        Args:
+            validate: False for a change no shape can target (identity triples only: the shapes
+                target persons, works, versions, venues and sources, typed in source graphs); the
+                chunks validate those triples with the entities they describe.
 
         Raises:
             ValidationFailed: the batch does not conform to the shapes (carries the report).
         """
-        report = validate_graph(batch.triples(), self.shapes, batch.record_keys)
+        report = validate_graph(batch.triples() if validate else set(), self.shapes, batch.record_keys)
         if not report.conforms:
             raise ValidationFailed(report)
         inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add | batch.moved), self.rules)
@@ -129,7 +134,7 @@ def checked_chunks(resolution: Resolution, settings: Settings, result: IngestRes
     gate = Gate(settings)
     state = entity_state(settings.base_uri, resolution)
     first = identity_changes(resolution, state, registry, gate, settings.base_uri)
-    gate.check(first, result)
+    gate.check(first, result, validate=bool(resolution.moved or resolution.split))
     yield first.add, first.remove, first.renames
     for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers, state):
         gate.check(batch, result)
