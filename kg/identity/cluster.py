@@ -260,13 +260,13 @@ def _join_variants(union: _Union, mentions: Sequence[PersonMention]) -> None:
     for group in by_initials.values():
         for x in sorted(set(group)):
             for y in sorted(set(group)):
-                if x == y or not _compatible_roots(profile[x][0], profile[y][0]) or not union.joinable(x, y):
+                if x == y or not _variants(profile[x][0], profile[y][0]) or not union.joinable(x, y):
                     continue
                 evidence = _shared(profile[x], profile[y])
                 if evidence:
                     candidates[x][y] = evidence
     ambiguous = {x for x, found in candidates.items()  # it fits persons who cannot be one
-                 if any(not union.joinable(a, b) or not _compatible_roots(profile[a][0] | profile[b][0], set(), True)
+                 if any(not union.joinable(a, b) or not _one_persons(profile[a][0] | profile[b][0])
                         for a, b in itertools.combinations(sorted(found), 2))}
     edges = {(min(x, y), max(x, y), found[y]) for x, found in candidates.items() for y in found
              if x not in ambiguous and y not in ambiguous}
@@ -274,13 +274,14 @@ def _join_variants(union: _Union, mentions: Sequence[PersonMention]) -> None:
         union.union(x, y, f"name variant, and {evidence}")
 
 
-def _compatible_roots(left: set[str], right: set[str], loose: bool = False) -> bool:
-    """Whether some name of one is a variant of some name of the other; with ``loose``, whether
-    every pair of names in one set is equal or a variant (the set could be one person's)."""
-    if loose:
-        names = sorted(left)
-        return all(a == b or names_compatible(a, b) for a in names for b in names)
+def _variants(left: set[str], right: set[str]) -> bool:
+    """Whether some name of one set is a variant of some name of the other."""
     return any(names_compatible(a, b) for a in left for b in right)
+
+
+def _one_persons(names: set[str]) -> bool:
+    """Whether every two names of the set are equal or variants: the names one person could have."""
+    return all(a == b or names_compatible(a, b) for a, b in itertools.combinations(sorted(names), 2))
 
 
 # -- works ---------------------------------------------------------------------------------------
