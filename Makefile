@@ -87,9 +87,10 @@ IDENTITY_SIZES ?= 10000,100000
 identity: $(VENV)/.bench-installed
 	$(BIN)/python bench/identity_corpus.py --papers $(IDENTITY_PAPERS) --seed 1 --output bench/.cache/identity-$(IDENTITY_PAPERS) --force
 	rm -rf bench/.cache/identity-store-1 bench/.cache/identity-store-$(IDENTITY_BATCHES)
-	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-1
-	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-$(IDENTITY_BATCHES) --batches $(IDENTITY_BATCHES) --order shuffled:7
+	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-1 > bench/.cache/identity-eval-1.json
+	$(BIN)/python bench/identity_eval.py --corpus bench/.cache/identity-$(IDENTITY_PAPERS) --store bench/.cache/identity-store-$(IDENTITY_BATCHES) --batches $(IDENTITY_BATCHES) --order shuffled:7 > bench/.cache/identity-eval-$(IDENTITY_BATCHES).json
 	$(BIN)/python bench/identity_speed.py --sizes $(IDENTITY_SIZES) --runs 5
+	$(BIN)/python bench/report_identity.py --eval bench/.cache/identity-eval-1.json bench/.cache/identity-eval-$(IDENTITY_BATCHES).json --speed bench/.cache/identity-speed.json
 
 lint: install-test
 	$(BIN)/ruff check kg tests server.py

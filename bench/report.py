@@ -547,8 +547,19 @@ CACHE = ROOT / "bench" / ".cache"
 
 
 def write_report(results: dict, output: Path, incremental: dict | None = None) -> None:
-    """Write the report; section 7 from ``incremental``, or else from bench/.cache/incremental.json if present."""
-    output.write_text(render(results, incremental or load_json(CACHE / "incremental.json")), encoding="utf-8")
+    """Write the report; section 7 from ``incremental``, or else from bench/.cache/incremental.json if present;
+    section 8 (identity, bench/report_identity.py) kept as the old report has it."""
+    text = render(results, incremental or load_json(CACHE / "incremental.json"))
+    output.write_text(keep_identity_section(text, output), encoding="utf-8")
+
+
+def keep_identity_section(text: str, output: Path) -> str:
+    from report_identity import END, START, replace_block
+
+    old = output.read_text(encoding="utf-8") if output.exists() else ""
+    if START not in old or END not in old:
+        return text
+    return replace_block(text, START + old.split(START, 1)[1].split(END, 1)[0] + END + "\n")
 
 
 if __name__ == "__main__":
@@ -563,5 +574,6 @@ if __name__ == "__main__":
     saved = load_json(options.results)
     if saved is None:
         parser.error(f"{options.results} does not exist; run bench/run.py first")
-    options.output.write_text(render(saved, load_json(options.incremental)), encoding="utf-8")
+    rendered = render(saved, load_json(options.incremental))
+    options.output.write_text(keep_identity_section(rendered, options.output), encoding="utf-8")
     print(f"wrote {options.output}", file=sys.stderr)

@@ -149,10 +149,61 @@ def cluster_persons(mentions: Sequence[PersonMention], curations: Sequence[Curat
     by_name: dict[str, list[PersonMention]] = defaultdict(list)
     for mention in mentions:
         by_name[mention.key].append(mention)
+    partial = _partial_names(set(by_name))
     for key, group in sorted(by_name.items()):
-        _join_same_name(union, key, sorted(group, key=lambda m: m.id), mentions)
+        if key not in partial:
+            _join_same_name(union, key, sorted(group, key=lambda m: m.id), mentions)
+    _join_partial_mentions(union, [m for m in mentions if m.key in partial], partial, mentions)
+    for key, group in sorted(by_name.items()):
+        if key in partial:
+            _join_same_name(union, key, sorted(group, key=lambda m: m.id), mentions)
     _join_variants(union, mentions)
     return union.clusters(mentions)
+
+
+def _specificity(key: str) -> tuple[int, int, int]:
+    tokens = anyascii(key).split()
+    return sum(len(t) > 1 for t in tokens), len(tokens), len(key)
+
+
+def _partial_names(keys: set[str]) -> set[str]:
+    """Names that are a less complete form of another name present (``y lecun`` beside ``yann
+    lecun``, ``michael sander`` beside ``michael e sander``): their mentions are decided one by one,
+    since one such name may stand for several people (``I. Fedorov`` for Ivan and for Ioannis)."""
+    by_initials: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        by_initials[initial_key(key)].append(key)
+    partial = set()
+    for group in by_initials.values():
+        for key in group:
+            if any(names_compatible(key, other) and _specificity(other) > _specificity(key) for other in group):
+                partial.add(key)
+    return partial
+
+
+def _join_partial_mentions(union: _Union, waiting: list[PersonMention], partial: set[str],
+                           everyone: Sequence[PersonMention]) -> None:
+    """Each mention of a less complete name joins the one person with a more complete, compatible
+    name that it shares a co-author or a work with; in rounds, as :func:`_join_same_name` does."""
+    profile = _profiles(union, everyone)
+    waiting = [m for m in sorted(waiting, key=lambda m: m.id)  # not those an identifier joined to a fuller name
+               if not profile[union.find(m.id)][0] - partial]
+    while waiting:
+        profile = _profiles(union, everyone)
+        full = {root: p for root, p in profile.items() if p[0] - partial}
+        decided = {}
+        for mention in waiting:
+            own = _profile_of([mention])
+            candidates = {root: why for root, p in full.items()
+                          if root != union.find(mention.id) and _variants({mention.key}, p[0] - partial)
+                          and union.joinable(root, mention.id) and (why := _shared(p, own))}
+            if len(candidates) == 1:
+                decided[mention.id] = next(iter(candidates.items()))
+        if not decided:
+            break
+        for mention_id, (root, why) in sorted(decided.items()):
+            union.union(union.find(root), mention_id, f"name variant, and {why}")
+        waiting = [m for m in waiting if m.id not in decided]
 
 
 def _join_same_name(union: _Union, key: str, group: list[PersonMention], everyone: Sequence[PersonMention]) -> None:
