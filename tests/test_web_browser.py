@@ -65,6 +65,12 @@ def test_paper_page_shows_authors_versions_and_sources(gunicorn_server, page):
     expect(article).to_contain_text("NeurIPS")
     expect(article).to_contain_text("arXiv")
     expect(page.get_by_role("link", name=re.compile("researcher-profile-leon-bottou")).first).to_be_visible()
+    why = page.locator("#identity")  # why the records are one work: each mention, its source, the evidence
+    expect(why.locator("h2")).to_have_text("Why this is one work")
+    expect(why).to_contain_text("2 mentions in the sources")
+    expect(why).to_contain_text("the profile's subject 'l bottou' is an author")
+    why.get_by_role("link", name="researcher-profile-leon-bottou").click()
+    expect(page).to_have_url(re.compile("source/researcher-profile-leon-bottou$"))
 
 
 def test_hostile_record_is_shown_as_text_and_runs_no_script(gunicorn_server, page):

@@ -311,7 +311,8 @@ def _join_variants(union: _Union, mentions: Sequence[PersonMention]) -> None:
     for group in by_initials.values():
         for x in sorted(set(group)):
             for y in sorted(set(group)):
-                if x == y or not _variants(profile[x][0], profile[y][0]) or not union.joinable(x, y):
+                if x == y or not _variants(profile[x][0], profile[y][0]) or not union.joinable(x, y) \
+                        or not _one_persons(profile[x][0] | profile[y][0]):  # Ivan and Ioannis, met through I.
                     continue
                 evidence = _shared(profile[x], profile[y])
                 if evidence:
