@@ -116,6 +116,17 @@ class Gate:
         result.inferred += len(inferred)
 
 
+def _facts_to_move(registry: StoreRegistry, graph: str, olds: set[str]) -> set:
+    """The quads of one source graph that name these URIs (or versions under them), with the
+    neighbourhood the shapes of their subjects look at (a work whose author moved: its other
+    facts, its authors' and venues' types, its author lists): what a move reads, however large the
+    source is."""
+    olds |= registry.versions_of(olds)
+    quads = registry.quads_about(olds, graph)
+    subjects = {str(q[0]) for q in quads if isinstance(q[0], URIRef)}
+    return quads | registry.neighbourhood(subjects, graph)
+
+
 def counted(resolution: Resolution) -> IngestResult:
     return IngestResult(sources=len(resolution.sources), skipped=len(resolution.skipped),
                         persons=len(resolution.persons), works=len(resolution.works))
@@ -157,15 +168,16 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     for slug in sorted(set(resolution.moved) | set(resolution.split)):
         graph = str(mint_source_uri(base, slug))
         moves = resolution.moved.get(slug, {})
+        quads = _facts_to_move(registry, graph, {f"{base}{old}" for old in moves | resolution.split.get(slug, {})})
         if slug in resolution.split:  # one URI becomes several: exact quads, fact by fact
             split = resolution.split[slug]
             records = registry.work_records(graph, {i for pairs in split.values() for m, _new in pairs
                                                     for i in getattr(m, "records", ())})
-            remove, add, kept = split_facts(base, registry.quads_of_graph(graph), moves, split, records)
+            remove, add, kept = split_facts(base, quads, moves, split, records)
             batch.remove |= remove
             batch.add |= add
         else:
-            remove, add, kept, renamed = moved_facts(base, registry.quads_of_graph(graph), moves)
+            remove, add, kept, renamed = moved_facts(base, quads, moves)
             batch.moved |= add
             batch.renames[graph] = renamed
         gone |= remove

@@ -144,8 +144,11 @@ class OxigraphStore:
 def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> list[ox.Quad]:
     """Remove the quads of one named graph that name an IRI of ``names`` (old -> new) and return them
     renamed, for the caller to add: the store's own quads, so author lists keep their blank nodes."""
-    renamed = []
-    for quad in list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph))):
+    renamed, named = [], ox.NamedNode(graph)
+    olds = [ox.NamedNode(old) for old in names]
+    found = {q for old in olds for q in (*store.quads_for_pattern(old, None, None, named),
+                                         *store.quads_for_pattern(None, None, old, named))}
+    for quad in sorted(found, key=str):
         subject, obj = (ox.NamedNode(names[t.value]) if isinstance(t, ox.NamedNode) and t.value in names else t
                         for t in (quad.subject, quad.object))
         if (subject, obj) != (quad.subject, quad.object):

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from rdflib import URIRef
-from rdflib.namespace import OWL, RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.identity import Curation, KnownEntity, StoredMention, from_json
 from kg.mapping.uris import curation_graph_uri, identity_graph_uri, parse_uri
 from kg.store.queries import sparql_string
-from kg.vocab import DCTERMS, SCHEMA, kg_namespace
+from kg.vocab import BIBO, DCTERMS, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
 
@@ -33,7 +33,7 @@ class QueryableStore(Protocol):
 
 class StoreRegistry:
     """:class:`kg.identity.Registry` over the store's identity graph, plus the reads an ingest
-    needs to move facts between entities (:meth:`quads_of_graph`, :meth:`quads_about`)."""
+    needs to move facts between entities (:meth:`quads_about`, :meth:`versions_of`)."""
 
     def __init__(self, store: QueryableStore):
         self.store = store
@@ -133,10 +133,6 @@ class StoreRegistry:
             f"GRAPH {self.graph} {{ ?x <{DCTERMS.isReplacedBy}> ?u }} }}"))
         return {str(x): str(u) for x, u in rows}
 
-    def quads_of_graph(self, graph: str) -> set[tuple]:
-        """Every quad of one named graph (blank nodes as the store names them)."""
-        rows = self._rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        return {(s, p, o, URIRef(graph)) for s, p, o in rows}
 
     def work_records(self, graph: str, indices: Iterable[int]) -> dict[str, set[int]]:
         """Work URI -> which of these records of one source (its graph) are mentions of it."""
@@ -147,12 +143,28 @@ class StoreRegistry:
             found.setdefault(str(entity), set()).add(int(str(mention).rsplit("#w", 1)[1]))
         return found
 
-    def quads_about(self, uris: Iterable[str]) -> set[tuple]:
-        """Every quad, in any named graph, whose subject or object is one of these URIs."""
-        rows = self._chunked((f"<{u}>" for u in uris), lambda values: f"""
-            SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }}
-              GRAPH ?g {{ {{ ?x ?p ?o BIND(?x AS ?s) }} UNION {{ ?s ?p ?x BIND(?x AS ?o) }} }} }}""")
-        return {(s, p, o, g) for g, s, p, o in rows}
+    def quads_about(self, uris: Iterable[str], graph: str | None = None, objects: bool = True) -> set[tuple]:
+        """Every quad, in ``graph`` or in any named graph, whose subject (or, with ``objects``, object)
+        is one of these URIs; blank nodes as the store names them."""
+        def render(values: str) -> str:
+            match = "{ ?x ?p ?o BIND(?x AS ?s) }" + (" UNION { ?s ?p ?x BIND(?x AS ?o) }" if objects else "")
+            scope = "?g" if graph is None else f"<{graph}>"
+            where = f"GRAPH {scope} {{ {match} }}" + ("" if graph is None else f" BIND({scope} AS ?g)")
+            return f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} {where} }}"
+        return {(s, p, o, g) for g, s, p, o in self._chunked((f"<{u}>" for u in uris), render)}
+
+    def neighbourhood(self, subjects: Iterable[str], graph: str) -> set[tuple]:
+        """In one graph: the quads of these subjects, of the IRIs they point to, of their author
+        lists' cells, and of what those point to (a version's venue); one query per
+        chunk, so a remote store's blank-node labels agree."""
+        rows = self._chunked((f"<{s}>" for s in subjects), lambda values: f"""
+            SELECT ?s ?p ?o WHERE {{ VALUES ?w {{ {values} }} GRAPH <{graph}> {{
+              {{ ?w ?p ?o BIND(?w AS ?s) }}
+              UNION {{ ?w ?q ?s FILTER(isIRI(?s)) ?s ?p ?o }}
+              UNION {{ ?w <{BIBO.authorList}>/<{RDF.rest}>* ?s . ?s ?p ?o }}
+              UNION {{ ?w ?q ?x FILTER(isIRI(?x)) ?x ?r ?s FILTER(isIRI(?s)) ?s ?p ?o }}
+            }} }}""")
+        return {(s, p, o, URIRef(graph)) for s, p, o in rows}
 
     def versions_of(self, works: Iterable[str]) -> set[str]:
         rows = self._chunked((f"<{w}>" for w in works), lambda values: (
