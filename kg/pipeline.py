@@ -24,7 +24,7 @@ from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
 from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts, split_facts
 from kg.mapping.batch import Change
-from kg.mapping.identity_graph import curation_quads
+from kg.mapping.identity_graph import curation_quads, mention_of
 from kg.mapping.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
 from kg.parsers import parse_source
 from kg.records import ParsedSource
@@ -33,7 +33,7 @@ from kg.store import Store, open_configured_store
 from kg.store.dump import Build
 from kg.store.registry import StoreRegistry
 from kg.validation import ValidationReport, load_shapes, validate_graph
-from kg.vocab import DCTERMS
+from kg.vocab import DCTERMS, kg_namespace
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,12 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
         return identity_change(state, retired, base, set())
     live = {str(uri) for uri in state}
     chained = {x: retired[u] for x, u in registry.replaced_by(retired).items() if x not in retired and x not in live}
-    current = registry.identity_quads(set(state) | set(retired) | set(chained))
+    new = tuple(f"{mint_source_uri(base, source.slug)}#" for source in resolution.sources)
+    stored = {str(uri) for uri in state if not str(uri).startswith(new)}  # a new source's mentions are not stored yet
+    # A stored mention's evidence is known already (the registry read it to find the mention): not read twice.
+    data, graph = kg_namespace(base).mentionData, identity_graph_uri(base)
+    current = registry.identity_quads(stored | set(retired) | set(chained), leave_out=str(data))
+    current |= {(mention_of(base, m.mention), data, Literal(m.data), graph) for m in resolution.stored if m.data}
     batch = identity_change(state, retired | chained, base, current)
     gone: set = set()
     for slug in sorted(set(resolution.moved) | set(resolution.split)):

@@ -35,6 +35,7 @@ class StoredMention:
     path: str
     keys: frozenset[str]
     frozen: bool = False
+    data: str = ""  # the stored evidence, as the store holds it (kg.identity.mentions.to_json of its time)
 
 
 class Registry(Protocol):

@@ -80,6 +80,7 @@ class Resolution:
     split: dict[str, dict[str, list[tuple[Mention, str]]]] = field(default_factory=dict)
     retired: dict[str, str] = field(default_factory=dict)
     curations: tuple[Curation, ...] = ()
+    stored: tuple[StoredMention, ...] = ()  # the stored mentions it re-decided
 
     @property
     def persons(self) -> list[Entity]:
@@ -143,6 +144,7 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         split=split,
         retired=retired,
         curations=tuple(curations),
+        stored=tuple(stored),
     )
 
 

@@ -83,7 +83,7 @@ class StoreRegistry:
         for _m, data, entity, keys, retired in rows:
             mention = from_json(str(data))
             found[mention.id] = StoredMention(mention, str(entity)[len(self.base):],
-                                              frozenset(str(keys).split("\x1f")), retired is not None)
+                                              frozenset(str(keys).split("\x1f")), retired is not None, str(data))
         return [found[i] for i in sorted(found)]
 
     def mentions_of(self, uri: str) -> list[StoredMention]:
@@ -119,10 +119,11 @@ class StoreRegistry:
         slugs = {str(row[0])[len(prefix):] for row in rows}
         return {s for s in slugs if any(s == b or s.startswith(f"{b}-") for b in bases)}
 
-    def identity_quads(self, subjects: Iterable[str]) -> set[tuple]:
-        """The identity-graph triples of these subjects, as quads."""
+    def identity_quads(self, subjects: Iterable[str], leave_out: str | None = None) -> set[tuple]:
+        """The identity-graph triples of these subjects, as quads (but those of predicate ``leave_out``)."""
+        skip = f"FILTER(?p != <{leave_out}>)" if leave_out else ""
         rows = self._chunked((f"<{s}>" for s in subjects), lambda values: (
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {self.graph} {{ ?s ?p ?o }} }}"))
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {self.graph} {{ ?s ?p ?o }} {skip} }}"))
         graph = identity_graph_uri(self.base)
         return {(s, p, o, graph) for s, p, o in rows}
 
