@@ -146,26 +146,40 @@ class StoreRegistry:
 
     def quads_about(self, uris: Iterable[str], graph: str | None = None, objects: bool = True) -> set[tuple]:
         """Every quad, in ``graph`` or in any named graph, whose subject (or, with ``objects``, object)
-        is one of these URIs; blank nodes as the store names them."""
-        def render(values: str) -> str:
-            match = "{ ?x ?p ?o BIND(?x AS ?s) }" + (" UNION { ?s ?p ?x BIND(?x AS ?o) }" if objects else "")
-            scope = "?g" if graph is None else f"<{graph}>"
-            where = f"GRAPH {scope} {{ {match} }}" + ("" if graph is None else f" BIND({scope} AS ?g)")
-            return f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} {where} }}"
-        return {(s, p, o, g) for g, s, p, o in self._chunked((f"<{u}>" for u in uris), render)}
+        is one of these URIs; blank nodes as the store names them.
+
+        Two plain patterns, not one ``UNION`` with ``BIND``: pyoxigraph then starts from the
+        ``VALUES`` (measured: 1.2 s against a few tens of ms for a few hundred URIs in a
+        100,000-paper store)."""
+        uris = sorted(set(uris))
+        found = self._quads_matching(uris, "?x ?p ?o", graph)
+        if objects:
+            found |= self._quads_matching(uris, "?s ?p ?x", graph)
+        return found
+
+    def _quads_matching(self, uris: list[str], pattern: str, graph: str | None) -> set[tuple]:
+        """Quads matching ``pattern`` (over ?x ?s ?p ?o, ?x one of ``uris``) in ``graph`` or any graph."""
+        subject, _p, obj = pattern.split()
+        scope = "?g" if graph is None else f"<{graph}>"
+        rows = self._chunked((f"<{u}>" for u in uris), lambda values: (
+            f"SELECT ?s_ ?p ?o_ ?g_ WHERE {{ VALUES ?x {{ {values} }} GRAPH {scope} {{ {pattern} }} "
+            f"BIND({subject} AS ?s_) BIND({obj} AS ?o_) BIND({scope} AS ?g_) }}"))
+        return {(s, p, o, g) for s, p, o, g in rows}
 
     def neighbourhood(self, subjects: Iterable[str], graph: str) -> set[tuple]:
-        """In one graph: the quads of these subjects, of the IRIs they point to, of their author
-        lists' cells, and of what those point to (a version's venue); one query per
-        chunk, so a remote store's blank-node labels agree."""
-        rows = self._chunked((f"<{s}>" for s in subjects), lambda values: f"""
-            SELECT ?s ?p ?o WHERE {{ VALUES ?w {{ {values} }} GRAPH <{graph}> {{
-              {{ ?w ?p ?o BIND(?w AS ?s) }}
-              UNION {{ ?w ?q ?s FILTER(isIRI(?s)) ?s ?p ?o }}
-              UNION {{ ?w <{BIBO.authorList}>/<{RDF.rest}>* ?s . ?s ?p ?o }}
-              UNION {{ ?w ?q ?x FILTER(isIRI(?x)) ?x ?r ?s FILTER(isIRI(?s)) ?s ?p ?o }}
-            }} }}""")
-        return {(s, p, o, URIRef(graph)) for s, p, o in rows}
+        """In one graph: the quads of these subjects, of the IRIs they point to and of what those
+        point to (a version's venue), and of their author lists' cells."""
+        found: set[tuple] = set()
+        frontier = set(subjects)
+        for _hop in range(3):
+            quads = self.quads_about(frontier, graph, objects=False)
+            found |= quads
+            frontier = {str(q[2]) for q in quads if isinstance(q[2], URIRef) and str(q[2]).startswith(self.base)}
+            frontier -= {str(q[0]) for q in found}
+        rows = self._chunked((f"<{s}>" for s in subjects), lambda values: (
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?w {{ {values} }} GRAPH <{graph}> {{ "
+            f"?w <{BIBO.authorList}>/<{RDF.rest}>* ?s . ?s ?p ?o }} }}"))
+        return found | {(s, p, o, URIRef(graph)) for s, p, o in rows}
 
     def versions_of(self, works: Iterable[str]) -> set[str]:
         rows = self._chunked((f"<{w}>" for w in works), lambda values: (
