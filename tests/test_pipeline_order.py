@@ -50,3 +50,17 @@ def test_adding_records_keeps_every_minted_uri(tmp_path):
     ingest(SAMPLE[1:], settings)
     after = {line.split(" ", 1)[0] for line in nquads(settings)}
     assert first and first <= after
+
+
+def test_one_version_stated_with_and_without_its_venue_kind_keeps_one_class(tmp_path):
+    """Found by test_properties in CI: a record with venue_kind and the same record without it are
+    two versions (the class is part of the version's identity), not one version with two classes."""
+    records = tmp_path / "records.jsonl"
+    paper = '{"type": "paper", "title": "Learning", "authors": ["Léon Bottou"], "year": 1000, "venue": "NeurIPS"'
+    records.write_text(f'{paper}}}\n{paper}, "venue_kind": "conference"}}\n', encoding="utf-8")
+    settings = make_settings(tmp_path / "store")
+    result = ingest([records], settings)
+    assert result.written
+    versions = {line.split(" ")[0] for line in nquads(settings) if "/paper/learning/" in line.split(" ")[0]}
+    assert versions == {f"<{settings.base_uri}paper/learning/neurips-1000-version>",
+                        f"<{settings.base_uri}paper/learning/neurips-1000-conference-paper>"}

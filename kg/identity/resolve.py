@@ -195,10 +195,28 @@ def _changes(stored: Sequence[StoredMention], of_mention: dict[str, str]):
     return dict(moved), dict(split), retired
 
 
-def version_slug(venue_slug: str | None, year: int | None, type_label: str | None) -> str:
-    """Slug of a version under its work: ``neurips-2025-conference-paper``."""
-    kind = slugify(type_label or "") or "version"
-    return "-".join([venue_slug or "unknown-venue", str(year) if year else "undated", kind])
+VERSION_KINDS = ("conference-paper", "journal-article", "preprint", "workshop-paper", "book-chapter")
+VERSION_KIND_BY_VENUE_KIND = {"conference": "conference-paper", "journal": "journal-article",
+                              "preprint-server": "preprint", "workshop": "workshop-paper"}
+
+
+def version_kind(type_label: str | None, venue_kind: str | None) -> str | None:
+    """The kind of a version (one of VERSION_KINDS, mapped to a FaBiO class), from its type label,
+    or failing that its venue's kind; None when neither says."""
+    label = slugify(type_label or "")
+    return label if label in VERSION_KINDS else VERSION_KIND_BY_VENUE_KIND.get(venue_kind or "")
+
+
+def version_slug(venue_slug: str | None, year: int | None, type_label: str | None, venue_kind: str | None) -> str:
+    """Slug of a version under its work: ``neurips-2025-conference-paper``.
+
+    Everything its class is decided from is in it, so two records that are one version never
+    give it two classes: a label that is not a kind is followed by the kind, when there is one
+    (``jmlr-2020-article-journal-article``).
+    """
+    label, kind = slugify(type_label or ""), version_kind(type_label, venue_kind)
+    tail = label if label and (label == kind or kind is None) else "-".join(filter(None, (label, kind))) or "version"
+    return "-".join([venue_slug or "unknown-venue", str(year) if year else "undated", tail])
 
 
 def paper_authors(source: ParsedSource, paper: PaperRecord) -> tuple[str, ...]:

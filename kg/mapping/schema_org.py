@@ -13,9 +13,8 @@ import hashlib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.identity.keys import slugify
 from kg.identity.mentions import split_homonym
-from kg.identity.resolve import Resolution, Source, paper_authors, version_slug
+from kg.identity.resolve import Resolution, Source, paper_authors, version_kind, version_slug
 from kg.mapping.batch import MappedBatch
 from kg.mapping.uris import mint_author_uri, mint_paper_uri, mint_source_uri, mint_venue_uri, mint_version_uri
 from kg.records import PaperRecord
@@ -28,12 +27,6 @@ VERSION_CLASSES = {
     "workshop-paper": FABIO.WorkshopPaper,
     "book-chapter": FABIO.BookChapter,
 }
-VERSION_CLASS_BY_VENUE_KIND = {
-    "conference": FABIO.ConferencePaper,
-    "journal": FABIO.JournalArticle,
-    "preprint-server": FABIO.Preprint,
-    "workshop": FABIO.WorkshopPaper,
-}
 VENUE_CLASSES = {
     "journal": SCHEMA.Periodical,
     "conference": SCHEMA.EventSeries,
@@ -45,8 +38,7 @@ VENUE_CLASSES = {
 
 def version_class(paper: PaperRecord) -> URIRef:
     """The FaBiO class for a record's type label (or, failing that, its venue kind)."""
-    by_label = VERSION_CLASSES.get(slugify(paper.type_label or ""))
-    return by_label or VERSION_CLASS_BY_VENUE_KIND.get(paper.venue_kind or "", FABIO.Expression)
+    return VERSION_CLASSES.get(version_kind(paper.type_label, paper.venue_kind) or "", FABIO.Expression)
 
 
 Stated = set
@@ -115,7 +107,8 @@ def map_version(batch, graph, work_uri, work_slug, paper: PaperRecord, resolutio
                 stated: Stated):
     """Emit the version: the paper as it appeared in one venue in one year, with its own abstract."""
     venue = resolution.venue(paper.venue) if paper.venue else None
-    version = mint_version_uri(base, work_slug, version_slug(venue and venue.slug, paper.year, paper.type_label))
+    version = mint_version_uri(base, work_slug, version_slug(venue and venue.slug, paper.year, paper.type_label,
+                                                             paper.venue_kind))
     batch.note(version, key)
     batch.emit(graph, work_uri, SCHEMA.workExample, version)
     batch.emit(graph, version, RDF.type, version_class(paper))
