@@ -166,11 +166,12 @@ def test_merged_uris_answer_301_to_their_survivor_over_http(merged):
     with serving(make_settings(merged)) as server:
         for old, new in (("author/y-lecun", "author/yann-lecun"), ("paper/introduction", "paper/introduction-smith"),
                          ("author/di-xu", "author/di-xu-0000-0001-5000-0001"),
-                         ("paper/introduction/jmlr-2021-version", "paper/introduction-smith/jmlr-2021-version"),
+                         ("paper/introduction/jmlr-2021-journal-article",
+                          "paper/introduction-smith/jmlr-2021-journal-article"),
                          ("author/y-lecun.ttl", "author/yann-lecun.ttl")):
             assert moved_from(server, old) == (301, f"{BASE}{new}"), old
         for live in ("author/yann-lecun", "paper/introduction-smith", "paper/introduction-white",
-                     "author/di-xu-0000-0002-5000-0002", "paper/introduction-smith/jmlr-2021-version"):
+                     "author/di-xu-0000-0002-5000-0002", "paper/introduction-smith/jmlr-2021-journal-article"):
             assert moved_from(server, live)[0] == 200, live
         status, _headers, body = http_fetch(server.uri("author/yann-lecun"), accept="text/html")
         page = body.decode("utf-8")
