@@ -1,4 +1,4 @@
-"""The data flows one way (STYLE.md section 1): a stage imports only the base layer and earlier stages."""
+"""The data flows one way (README "Layout"): a stage imports only the base layer and earlier stages."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Every error handler of the web layer, and the one error body shape all endpoints share.
 
-Client faults get their 4xx with the parser's or router's own message; anything unexpected
-is logged with its traceback and answered 500 without details. The body is JSON, HTML, or
+Client faults get their 4xx with the parser's or router's own message; a store that cannot be
+read answers 503 with Retry-After; anything unexpected is logged with its traceback and answered
+500 without details. The body is JSON, HTML, or
 a comment in the requested RDF syntax, chosen by the Accept header.
 """
 
@@ -13,6 +14,7 @@ import logging
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from kg.errors import StoreError
 from kg.store import QueryRefused, QueryTimeout, ResultTooLarge
 from kg.web.negotiation import HTML, NTRIPLES, TURTLE
 
@@ -58,6 +60,15 @@ def handle_result_too_large(exc: ResultTooLarge) -> Response:
     return error_response(422, "Unprocessable Content", str(exc))
 
 
+def handle_store_error(exc: StoreError) -> Response:
+    """The store cannot be read now (a remote store down, a directory gone): 503 with Retry-After,
+    logged as one line (not a bug, so no traceback); the store's location stays in the log."""
+    log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
+    retry = current_app.config["KG_SETTINGS"].retry_after
+    return error_response(503, "Service Unavailable", "the store cannot be read right now; try again later",
+                          {"Retry-After": str(retry)})
+
+
 def handle_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "Internal Server Error", "an internal error occurred; it has been logged")
@@ -68,4 +79,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(QueryRefused, handle_query_refused)
     app.register_error_handler(QueryTimeout, handle_query_timeout)
     app.register_error_handler(ResultTooLarge, handle_result_too_large)
+    app.register_error_handler(StoreError, handle_store_error)
     app.register_error_handler(Exception, handle_unexpected)
