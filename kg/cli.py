@@ -23,6 +23,7 @@ from kg.parsers import collecting_warnings
 from kg.pipeline import IngestResult, curate, ingest, retire
 from kg.store import DUMP_FORMATS, list_queries, open_configured_store
 from kg.store.explain import explain
+from kg.store.queries import shipped_query
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -210,7 +211,7 @@ def stats_command(ctx, store, base_uri, as_json):
     """Count persons, works, versions, venues, sources, triples and graphs."""
     settings = _settings(ctx, store=store, base_uri=base_uri)
     target = _existing_store(settings)
-    query = {q.name: q for q in list_queries(settings.queries_dir)}["count-entities"]
+    query = shipped_query("count-entities")  # kg's own count, whatever KG_QUERIES_DIR holds
     counts = {str(kind): int(count) for kind, count in target.select(query.text)[1]}
     _names, rows = target.select("SELECT (COUNT(*) AS ?q) (COUNT(DISTINCT ?g) AS ?g) WHERE { GRAPH ?g { ?s ?p ?o } }")
     counts["quads"], counts["graphs"] = int(rows[0][0]), int(rows[0][1])

@@ -51,6 +51,22 @@ def test_stats_counts_the_sample(store, run_kg):
         "persons": 26, "works": 14, "versions": 15, "venues": 4, "sources": 2, "graphs": 4}
 
 
+def test_stats_counts_with_the_shipped_query_whatever_the_users_queries(store, run_kg, tmp_path):
+    """KG_QUERIES_DIR adds the user's own queries; kg's counts still come from the shipped one."""
+    mine = tmp_path / "my-queries"
+    mine.mkdir()
+    (mine / "my-query.rq").write_text("# name: my-query\n# summary: mine\n# result: ask\nASK {}\n", encoding="utf-8")
+    result = run_kg("--settings", _settings_file(tmp_path, mine), "stats", "--store", store, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["persons"] == 26
+
+
+def _settings_file(directory, queries):
+    path = directory / "kg.toml"
+    path.write_text(f'queries_dir = "{queries}"\n', encoding="utf-8")
+    return path
+
+
 def test_query_prints_a_table_or_json(store, run_kg):
     result = run_kg("query", "--store", store, "count-works-per-venue")
     assert result.exit_code == 0

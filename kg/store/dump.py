@@ -40,6 +40,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 
 from kg.store.base import DUMP_FORMATS
+from kg.store.queries import shipped_query
 from kg.store.terms import to_oxigraph
 from kg.vocab import PREFIXES, SH
 
@@ -291,7 +292,8 @@ def read_manifest(directory: Path) -> dict | None:
 def describe_graph(store: ox.Store, base: str, stats: GraphStats, files: list[dict]) -> dict:
     """The counts of the manifest: entities by kind, triples, VoID partitions, graphs, sources."""
     # the default graph is the union of the named graphs, so plain queries see everything once
-    kinds = {str(row["kind"].value): int(row["count"].value) for row in store.query(COUNT_ENTITIES)}
+    count_entities = shipped_query("count-entities").text  # what `kg stats` prints, from one definition
+    kinds = {str(row["kind"].value): int(row["count"].value) for row in store.query(count_entities)}
     objects = next(iter(store.query(COUNT_OBJECTS)))["n"]
     graphs = {row["g"].value: int(row["n"].value) for row in store.query(COUNT_GRAPHS)}
     sources = sorted(row["s"].value for row in store.query(LIST_SOURCES))
@@ -306,14 +308,6 @@ def describe_graph(store: ox.Store, base: str, stats: GraphStats, files: list[di
 
 _PREFIXES = "PREFIX schema: <https://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> " \
             "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
-# The same definitions as queries/count-entities.rq (what `kg stats` prints).
-COUNT_ENTITIES = _PREFIXES + """SELECT ?kind (COUNT(DISTINCT ?entity) AS ?count) WHERE {
-  { ?entity a schema:Person . BIND("persons" AS ?kind) }
-  UNION { ?entity a schema:ScholarlyArticle . BIND("works" AS ?kind) }
-  UNION { ?entity schema:exampleOfWork ?work . BIND("versions" AS ?kind) }
-  UNION { ?version schema:isPartOf ?entity . BIND("venues" AS ?kind) }
-  UNION { ?entity a prov:Entity . BIND("sources" AS ?kind) }
-} GROUP BY ?kind"""
 COUNT_OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
 COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 LIST_SOURCES = _PREFIXES + "SELECT DISTINCT ?s WHERE { ?s a prov:Entity FILTER(isIRI(?s)) }"

@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.config import PROJECT_DIR
 from kg.errors import QueryError
+
+SHIPPED_QUERIES = PROJECT_DIR / "queries"
+"""The named queries kg ships. kg's own counts (``kg stats``, the manifest) run these, never the
+user's ``KG_QUERIES_DIR``, which only adds examples to the query page and ``kg query``."""
 
 _HEADER = re.compile(r"^#\s*(?P<key>[a-z]+)\s*:\s*(?P<value>.+?)\s*$")
 REQUIRED = ("name", "summary", "result")
@@ -66,3 +71,8 @@ def sparql_string(text: str) -> str:
     """
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
+
+
+def shipped_query(name: str) -> NamedQuery:
+    """One of the queries kg ships (:data:`SHIPPED_QUERIES`), e.g. ``count-entities``."""
+    return load_query(SHIPPED_QUERIES / f"{name}.rq")
