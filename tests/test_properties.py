@@ -230,7 +230,11 @@ TITLE_WORDS = ["Learning", "Deep", "Sparse", "Networks", "for", "of", "the", "Gr
                "Risk", "α-Divergence", "$O(\\log n)$", "«Quoted»", "R&D", "Ünïcödé", "Memory", "Mosaics", "at",
                "Scale:", "A", "Study", "2.0", "(Revisited)", "100%", "x<y", "Large-Scale", "Optimisation"]
 VENUES = ["NeurIPS", "ICML", "JMLR", "arXiv", "TMLR", "Journal of Ångström Studies", "Proc. Über-Conférence"]
-VENUE_KINDS = ["conference", "journal", "preprint-server", "workshop", "book", "other"]
+# A venue has one kind, as in real records: a batch that calls one venue both a journal and a
+# conference is contradictory, and the gate refuses it (one kind class per venue), so the property
+# "every fact is kept" is stated over consistent batches. (Found in a clean-clone CI run.)
+KIND_OF = dict(zip(VENUES, ["conference", "conference", "journal", "preprint-server", "journal", "journal",
+                            "conference"], strict=True))
 
 names = st.builds(lambda first, middle, last: f"{first} {middle}{last}", st.sampled_from(FIRST_NAMES),
                   st.sampled_from(MIDDLES), st.sampled_from(LAST_NAMES))
@@ -265,7 +269,7 @@ def papers(draw) -> dict:
     if draw(st.booleans()):
         record["venue"] = draw(st.sampled_from(VENUES))
         if draw(st.booleans()):
-            record["venue_kind"] = draw(st.sampled_from(VENUE_KINDS))
+            record["venue_kind"] = KIND_OF[record["venue"]]
     if draw(st.booleans()):
         record["abstract"] = draw(abstracts)
     if draw(st.booleans()):
