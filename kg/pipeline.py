@@ -117,11 +117,10 @@ class Gate:
 
 
 def _facts_to_move(registry: StoreRegistry, graph: str, olds: set[str]) -> set:
-    """The quads of one source graph that name these URIs (or versions under them), with the
-    neighbourhood the shapes of their subjects look at (a work whose author moved: its other
-    facts, its authors' and venues' types, its author lists): what a move reads, however large the
-    source is."""
-    olds |= registry.versions_of(olds)
+    """The quads of one source graph that name these URIs (versions under moved works included),
+    with the neighbourhood the shapes of their subjects look at (a work whose author moved: its
+    other facts, its authors' and venues' types, its author lists): what a move reads, however
+    large the source is."""
     quads = registry.quads_about(olds, graph)
     subjects = {str(q[0]) for q in quads if isinstance(q[0], URIRef)}
     return quads | registry.neighbourhood(subjects, graph)
@@ -152,28 +151,31 @@ def checked_chunks(resolution: Resolution, settings: Settings, result: IngestRes
         yield batch.add, batch.remove
 
 
-def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistry | None, gate: Gate,
+def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistry, gate: Gate,
                      base: str) -> MappedBatch:
     """The identity graph's new state for everything the batch bears on, and the facts of stored
     mentions that now belong to another entity, moved in their source graphs (with the inferences
     drawn from them); validated with what it leaves unchanged."""
     retired = {f"{base}{old}": f"{base}{new}" for old, new in resolution.retired.items()}
-    if registry is None:
-        return identity_change(state, retired, base, set())
     live = {str(uri) for uri in state}
     chained = {x: retired[u] for x, u in registry.replaced_by(retired).items() if x not in retired and x not in live}
     new = tuple(f"{mint_source_uri(base, source.slug)}#" for source in resolution.sources)
     stored = {str(uri) for uri in state if not str(uri).startswith(new)}  # a new source's mentions are not stored yet
     # A stored mention's evidence is known already (the registry read it to find the mention): not read twice.
-    data, graph = kg_namespace(base).mentionData, identity_graph_uri(base)
+    data, identity = kg_namespace(base).mentionData, identity_graph_uri(base)
     current = registry.identity_quads(stored | set(retired) | set(chained), leave_out=str(data))
-    current |= {(mention_of(base, m.mention), data, Literal(m.data), graph) for m in resolution.stored if m.data}
+    current |= {(mention_of(base, m.mention), data, Literal(m.data), identity) for m in resolution.stored if m.data}
     batch = identity_change(state, retired | chained, base, current)
+    olds = {f"{base}{old}" for changes in (resolution.moved, resolution.split)
+            for moves in changes.values() for old in moves}
+    touched = olds | registry.versions_of(olds) if olds else set()  # read once, for the moves and the inferences
     gone: set = set()
     for slug in sorted(set(resolution.moved) | set(resolution.split)):
         graph = str(mint_source_uri(base, slug))
         moves = resolution.moved.get(slug, {})
-        quads = _facts_to_move(registry, graph, {f"{base}{old}" for old in moves | resolution.split.get(slug, {})})
+        mine = {f"{base}{old}" for old in moves | resolution.split.get(slug, {})}
+        quads = _facts_to_move(registry, graph, {t for t in touched
+                                                 if t in mine or t.rsplit("/", 1)[0] in mine})
         if slug in resolution.split:  # one URI becomes several: exact quads, fact by fact
             split = resolution.split[slug]
             records = registry.work_records(graph, {i for pairs in split.values() for m, _new in pairs
@@ -190,10 +192,7 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     if resolution.moved or resolution.split:  # the shapes of what moved facts name look at identity triples too
         named = {str(q[0]) for q in batch.add | batch.moved | batch.context if isinstance(q[0], URIRef)}
         batch.context |= registry.identity_quads(named - {str(u) for u in state}) - batch.remove
-    olds = {f"{base}{old}" for changes in (resolution.moved, resolution.split)
-            for moves in changes.values() for old in moves}
     if olds:
-        touched = olds | registry.versions_of(olds)
         about = registry.quads_about(touched)
         stale = {q for q in about if q[3] == gate.inferred_graph}
         asserted = (about - stale - batch.remove - gone) | {

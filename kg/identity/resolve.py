@@ -129,7 +129,7 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
     entities: dict[str, Entity] = {}
     for space, clusters, namer in (("author", cluster_persons(persons, curations), name_persons),
                                    ("paper", cluster_works(works, curations), name_works)):
-        reserved = registry.retired(space, _bases(space, clusters))
+        reserved = registry.retired(space, _bases(clusters))
         for cluster, named in zip(clusters, namer(clusters, reserved), strict=True):
             entities[f"{space}/{named.slug}"] = Entity(space, named, tuple(cluster.members), dict(cluster.evidence))
     of_mention = {m.id: path for path, e in entities.items() for m in e.mentions}
@@ -168,7 +168,7 @@ def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]
     return [s for i, s in sorted(found.items()) if i not in new_ids]
 
 
-def _bases(space: str, clusters: Sequence[Cluster]) -> set[str]:
+def _bases(clusters: Sequence[Cluster]) -> set[str]:
     """The base slugs these clusters could want (a retired URI among them is not given again)."""
     return {slugify(m.key) for c in clusters for m in c.members}
 

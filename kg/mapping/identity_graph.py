@@ -77,7 +77,7 @@ class IdentityEmitter:
 def entity_state(base: str, resolution: Resolution) -> dict[URIRef, set[Quad]]:
     """The identity-graph triples of every entity and mention the resolution decided, by subject."""
     graph, kg = identity_graph_uri(base), kg_namespace(base)
-    iri = {m.id: mention_uri(base, m.source, m.fragment) for e in resolution.entities.values() for m in e.mentions}
+    iri = {m.id: mention_of(base, m) for e in resolution.entities.values() for m in e.mentions}
     curated: dict[str, set[str]] = {}
     for curation in resolution.curations:
         for mention in curation.left | curation.right:
@@ -163,18 +163,9 @@ def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set
     """Rewrite a source graph's quads for entities whose URI changed (``author/x`` -> ``author/y``,
     versions under a work included): (quads that go, quads that come, quads left as they are, and
     the IRIs renamed: old -> new)."""
-    def moved(term):
-        if not isinstance(term, URIRef) or not term.startswith(base):
-            return term
-        path = term[len(base):]
-        for old, new in moves.items():
-            if path == old or path.startswith(f"{old}/"):
-                return URIRef(f"{base}{new}{path[len(old):]}")
-        return term
-
     remove, add, kept, renamed = set(), set(), set(), {}
     for quad in quads:
-        rewritten = tuple(moved(t) for t in quad[:3]) + (quad[3],)
+        rewritten = tuple(_moved_term(base, t, moves) or t for t in quad[:3]) + (quad[3],)
         if rewritten == quad:
             kept.add(quad)
             continue
@@ -182,6 +173,17 @@ def moved_facts(base: str, quads: set[Quad], moves: dict[str, str]) -> tuple[set
         add.add(rewritten)
         renamed |= {str(old): str(new) for old, new in zip(quad[:3], rewritten[:3], strict=True) if old != new}
     return remove, add, kept, renamed
+
+
+def _moved_term(base: str, term, moves: dict[str, str]) -> URIRef | None:
+    """The new IRI of a term whose entity (or whose work, for a version) moved; None if it did not."""
+    if not isinstance(term, URIRef) or not term.startswith(base):
+        return None
+    path = term[len(base):]
+    for old, new in moves.items():
+        if path == old or path.startswith(f"{old}/"):
+            return URIRef(f"{base}{new}{path[len(old):]}")
+    return None
 
 
 def mention_of(base: str, mention: Mention) -> URIRef:
@@ -205,12 +207,11 @@ def split_facts(base: str, quads: set[Quad], moves: dict[str, str], split: dict[
     cells = {list_label(sha, index): index for index in records}
 
     def options(term, quad) -> list:
+        if (moved := _moved_term(base, term, moves)) is not None:
+            return [moved]
         if not isinstance(term, URIRef) or not term.startswith(base):
             return [term]
         path = str(term)[len(base):]
-        for old, new in moves.items():
-            if path == old or path.startswith(f"{old}/"):
-                return [URIRef(f"{base}{new}{path[len(old):]}")]
         for old, pairs in split.items():
             if path == old:
                 owners = _owners(quad, term, pairs, kg, work_records, cells)
