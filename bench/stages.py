@@ -22,14 +22,14 @@ STAGES = (
     ("inference", "inference (kg rules)", (("kg/inference.py", "materialize_owlrl"),)),
     ("checkpoint", "checkpoint the current generation", (("kg/store/generations.py", "_checkpoint"),)),
     ("write", "write quads, close, publish", ()),
-    ("artifacts", "artifacts: full dumps + manifest", (("kg/store/dump.py", "write_artifacts"),)),
+    ("artifacts", "artifacts: full dumps + manifest", (("kg/store/artifacts.py", "write_artifacts"),)),
 )
 # Parts of write_artifacts; "turtle+ntriples" is the rest (the one sorted pass that writes kg.ttl and kg.nt.gz).
 ARTIFACT_PARTS = (
-    ("list_subjects", "↳ list every subject, sorted", "kg/store/dump.py", "list_subjects"),
+    ("list_subjects", "↳ list every subject, sorted", "kg/store/serialise.py", "list_subjects"),
     ("turtle+ntriples", "↳ kg.ttl + kg.nt.gz (one sorted pass)", None, None),
-    ("nquads", "↳ kg.nq.gz", "kg/store/dump.py", "dump_graph"),
-    ("counts", "↳ manifest counts (SPARQL)", "kg/store/dump.py", "describe_graph"),
+    ("nquads", "↳ kg.nq.gz", "kg/store/serialise.py", "dump_graph"),
+    ("counts", "↳ manifest counts (SPARQL)", "kg/store/artifacts.py", "describe_graph"),
 )
 
 
@@ -65,10 +65,9 @@ def stage_seconds(rows: list[dict]) -> dict:
         return sum(row["cumtime_s"] for row in found if row is not None)
 
     stages = {key: total(pairs) for key, _label, pairs in STAGES if pairs}
-    # write_generation runs the mapping, validation and inference too: the chunks are made as they are written.
-    generation = total([("kg/store/generations.py", "write_generation")])
-    chunks = total([("kg/pipeline.py", "checked_chunks")])
-    stages["write"] = max(generation - stages["checkpoint"] - stages["artifacts"] - chunks, 0.0)
+    # the writer's apply (its first call copies the generation) and publish (which writes the artifacts)
+    generation = total([("kg/store/oxigraph.py", "apply"), ("kg/store/generations.py", "publish")])
+    stages["write"] = max(generation - stages["checkpoint"] - stages["artifacts"], 0.0)
     parts = {key: total([(file, function)]) for key, _label, file, function in ARTIFACT_PARTS if file}
     parts["turtle+ntriples"] = max(stages["artifacts"] - sum(parts.values()), 0.0)
     ingest = find_function(rows, "kg/pipeline.py", "ingest")

@@ -17,7 +17,7 @@ import click
 from rdflib import BNode, Literal
 from tqdm import tqdm
 
-from kg.config import SETTINGS, Settings, load_settings
+from kg.config import DEFAULTS, SETTINGS, Settings, load_settings
 from kg.errors import KgError, MappingError, QueryError, StoreError, ValidationFailed
 from kg.parsers import collecting_warnings
 from kg.pipeline import IngestResult, curate, ingest, retire
@@ -39,14 +39,20 @@ class KgGroup(click.Group):
             message = f"the graph does not conform to the shapes; nothing was written\n{exc}"
             raise _failure(message, exc.exit_code) from exc
         except KgError as exc:
+            if exc.exit_code == EXIT_INTERNAL:  # an InternalError that escaped its module
+                raise _bug(ctx, exc) from exc
             raise _failure(str(exc), exc.exit_code) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:  # a bug: say so, show the traceback only on request
-            if ctx.obj and ctx.obj.get("debug"):
-                traceback.print_exc()
-            raise _failure(f"internal error: {exc!r} (a bug in kg; rerun with --debug for the traceback)",
-                           EXIT_INTERNAL) from exc
+        except Exception as exc:
+            raise _bug(ctx, exc) from exc
+
+
+def _bug(ctx: click.Context, exc: Exception) -> click.ClickException:
+    """A bug: say so, show the traceback only on request (call it while ``exc`` is handled)."""
+    if ctx.obj and ctx.obj.get("debug"):
+        traceback.print_exc()
+    return _failure(f"internal error: {exc!r} (a bug in kg; rerun with --debug for the traceback)", EXIT_INTERNAL)
 
 
 def _failure(message: str, code: int) -> click.ClickException:
@@ -71,13 +77,13 @@ def _settings(ctx: click.Context, **overrides) -> Settings:
 def _store_option(function):
     # text, not click.Path: a path would turn the URL of a remote store (http://host/) into http:/host
     return click.option("--store", default=None, metavar="DIR|URL",
-                        help="Store directory, or URL of a remote SPARQL store [env KG_STORE; default ./data/store]."
-                        )(function)
+                        help="Store directory, or URL of a remote SPARQL store "
+                             f"[env KG_STORE; default ./{DEFAULTS.store}].")(function)
 
 
 def _base_option(function):
     return click.option("--base-uri", default=None,
-                        help="Base of minted URIs [env KG_BASE_URI; default http://127.0.0.1:5000/].")(function)
+                        help=f"Base of minted URIs [env KG_BASE_URI; default {DEFAULTS.base_uri}].")(function)
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -198,7 +204,7 @@ def dump_command(ctx, store, base_uri, fmt, output):
     finally:
         with suppress(OSError):
             partial.unlink(missing_ok=True)  # after a failure (a full disk): no half-written file left
-    unit = "quads" if DUMP_FORMATS[fmt][1] else "triples"
+    unit = "quads" if DUMP_FORMATS[fmt].keeps_graphs else "triples"
     click.echo(f"wrote {output} ({output.stat().st_size} bytes, {count} {unit}, {fmt})", err=True)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import ConfigError
@@ -114,6 +116,35 @@ def _epoch(key: str, value: object) -> int | None:
     return _non_negative_int(key, value, "a non-negative integer number of seconds since 1970-01-01 UTC")
 
 
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[\w.-]+):([0-9]{1,5})")
+
+
+def _bind(key: str, value: object) -> str:
+    """gunicorn's bind address: HOST:PORT ([IPv6]:PORT), or unix:PATH for a proxy on the same machine."""
+    text = str(value).strip()
+    if text.startswith("unix:") and len(text) > len("unix:"):
+        return text
+    match = _HOST_PORT.fullmatch(text)
+    if not match or not 0 < int(match[2]) < 65536:
+        raise ConfigError(key, value, "HOST:PORT with a port from 1 to 65535 (127.0.0.1:5000, 0.0.0.0:80, "
+                                      "[::1]:5000), or unix:PATH")
+    return text
+
+
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _switch(key: str, value: object) -> bool:
+    if isinstance(value, bool):  # a TOML true/false
+        return value
+    text = str(value).strip().lower()
+    if text not in _ON + _OFF:
+        raise ConfigError(key, value, f"on ({', '.join(_ON)}) or off ({', '.join(_OFF[:-1])}, or empty)")
+    return text in _ON
+
+
+# Each default is written once, here: Settings and DEFAULTS (where code outside this module takes a
+# default from) are derived from this table.
 SETTINGS = (
     Setting("base_uri", "KG_BASE_URI", "http://127.0.0.1:5000/",
             "Base of every minted URI; authors are {base}author/{slug}.", _base_uri),
@@ -132,6 +163,8 @@ SETTINGS = (
             "Directory of the named SPARQL queries (*.rq).", _path),
     Setting("source_date_epoch", "SOURCE_DATE_EPOCH", None,
             "If set, the time recorded as when sources were read (reproducible builds).", _epoch),
+    # far more than any page or any ingest this process can hold in memory (10,000 JSON Lines papers
+    # are about 13 MB and take 1.3 GB of memory to ingest); a larger file is refused from its size, unread
     Setting("max_input_bytes", "KG_MAX_INPUT_BYTES", 256 * 1024 * 1024,
             "Largest input file an ingest reads, in bytes; a larger one is refused before it is read.",
             _positive(int)),
@@ -167,34 +200,58 @@ SETTINGS = (
             "Name of the dataset, shown on the home page and in VoID/DCAT.", _text),
     Setting("license", "KG_LICENSE", "https://creativecommons.org/publicdomain/zero/1.0/",
             "Licence IRI of the data, stated in VoID/DCAT and on every page.", _text),
+    # gunicorn's (gunicorn.conf.py reads them): web-server-only, so, like the server's other settings,
+    # read from the environment and without command-line flags
+    Setting("bind", "KG_BIND", "127.0.0.1:5000",
+            "Address gunicorn listens on: HOST:PORT, or unix:PATH.", _bind),
+    Setting("web_workers", "KG_WEB_WORKERS", 2,
+            "gunicorn worker processes; each has its own query processes and answer cache.", _positive(int)),
+    Setting("web_threads", "KG_WEB_THREADS", 4,
+            "Request threads per gunicorn worker.", _positive(int)),
+    Setting("access_log", "KG_ACCESS_LOG", "off",
+            "Whether gunicorn logs every request to stdout (on: 1, true, yes, on).", _switch),
 )
+
+
+def _default(name: str) -> Any:
+    """The default of setting ``name`` as its type, converted from its row of :data:`SETTINGS`."""
+    row = next(s for s in SETTINGS if s.name == name)
+    return row.convert(row.name, row.default)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings; build with :func:`load_settings`."""
+    """Validated settings; build with :func:`load_settings`.
 
-    base_uri: str = "http://127.0.0.1:5000/"
-    store: Path | str = Path("data/store")  # a str only for the URL of a remote store
-    store_update: str | None = None
-    artifacts_dir: Path = Path("data/artifacts")
-    shapes_dir: Path = PROJECT_DIR / "shapes"
-    ontology_dir: Path = PROJECT_DIR / "ontology"
-    queries_dir: Path = PROJECT_DIR / "queries"
-    source_date_epoch: int | None = None
-    max_input_bytes: int = 256 * 1024 * 1024
-    chunk_papers: int = 5000
-    query_timeout: float = 5.0
-    max_result_bytes: int = 16 * 1024 * 1024
-    max_query_bytes: int = 65536
-    query_workers: int = 2
-    client_concurrency: int = 2
-    queue_timeout: float | None = None
-    trusted_proxies: int = 0
-    cache_bytes: int = 64 * 1024 * 1024
-    page_size: int = 100
-    title: str = "kg scholarly knowledge graph"
-    license: str = "https://creativecommons.org/publicdomain/zero/1.0/"
+    One field per row of :data:`SETTINGS`, in its order, each default taken from its row (a test
+    holds both to it), so the typed fields stay plain attributes and no default is written twice.
+    """
+
+    base_uri: str = _default("base_uri")
+    store: Path | str = _default("store")  # a str only for the URL of a remote store
+    store_update: str | None = _default("store_update")
+    artifacts_dir: Path = _default("artifacts_dir")
+    shapes_dir: Path = _default("shapes_dir")
+    ontology_dir: Path = _default("ontology_dir")
+    queries_dir: Path = _default("queries_dir")
+    source_date_epoch: int | None = _default("source_date_epoch")
+    max_input_bytes: int = _default("max_input_bytes")
+    chunk_papers: int = _default("chunk_papers")
+    query_timeout: float = _default("query_timeout")
+    max_result_bytes: int = _default("max_result_bytes")
+    max_query_bytes: int = _default("max_query_bytes")
+    query_workers: int = _default("query_workers")
+    client_concurrency: int = _default("client_concurrency")
+    queue_timeout: float | None = _default("queue_timeout")
+    trusted_proxies: int = _default("trusted_proxies")
+    cache_bytes: int = _default("cache_bytes")
+    page_size: int = _default("page_size")
+    title: str = _default("title")
+    license: str = _default("license")
+    bind: str = _default("bind")
+    web_workers: int = _default("web_workers")
+    web_threads: int = _default("web_threads")
+    access_log: bool = _default("access_log")
 
     @property
     def queue_wait(self) -> float:
@@ -213,6 +270,11 @@ class Settings:
         else:
             moment = datetime.now(UTC)
         return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+DEFAULTS = Settings()
+"""The settings when nothing is set: where code outside this module takes a default from
+(``query_timeout: float = DEFAULTS.query_timeout``), so it cannot drift from the table."""
 
 
 def load_settings(

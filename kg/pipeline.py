@@ -8,7 +8,6 @@ generation, which is published only after the last chunk passed (store/generatio
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +22,16 @@ from kg.identity.keys import short_hash
 from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
 from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts, split_facts
-from kg.mapping.batch import Change
 from kg.mapping.identity_graph import curation_quads, mention_of
-from kg.mapping.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
 from kg.parsers import parse_source
+from kg.quads import Change
 from kg.records import ParsedSource
 from kg.sources import read_source
 from kg.store import Store, open_configured_store
-from kg.store.dump import Build
+from kg.store.base import Writer
+from kg.store.build import Build
 from kg.store.registry import StoreRegistry
+from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
 from kg.validation import ValidationReport, load_shapes, validate_graph
 from kg.vocab import DCTERMS, kg_namespace
 
@@ -132,7 +132,7 @@ def counted(resolution: Resolution) -> IngestResult:
 
 
 def checked_chunks(resolution: Resolution, settings: Settings, result: IngestResult,
-                   registry: StoreRegistry | None) -> Iterator[Change]:
+                   registry: StoreRegistry) -> Iterator[Change]:
     """Map, validate and infer a resolved batch: first what identity changed (the identity graph,
     facts moved between entities), then the new sources chunk by chunk (``KG_CHUNK_PAPERS`` papers
     each), adding to ``result`` as it goes; a change that fails the gate stops the ingest
@@ -145,10 +145,10 @@ def checked_chunks(resolution: Resolution, settings: Settings, result: IngestRes
     state = entity_state(settings.base_uri, resolution)
     first = identity_changes(resolution, state, registry, gate, settings.base_uri)
     gate.check(first, result, validate=bool(resolution.moved or resolution.split))
-    yield first.add, first.remove, first.renames
+    yield Change(first.add, first.remove, first.renames)
     for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers, state):
         gate.check(batch, result)
-        yield batch.add, batch.remove
+        yield Change(batch.add, batch.remove)
 
 
 def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistry, gate: Gate,
@@ -221,18 +221,20 @@ def ingest(
     the chunks: a quad that two chunks both infer counts twice (the manifest's counts are exact).
     """
     parsed, rejects = read_inputs(paths, settings, keep_going, progress)
-    store = open_configured_store(settings)
-    registry = store.registry()
-    resolution = resolve(parsed, registry)
-    result = counted(resolution)
-    result.rejects = rejects
-    changes = checked_chunks(resolution, settings, result, registry)
-    if write and resolution.sources:
-        store.apply_stream(changes, lambda: Build.of_ingest(settings.now(), result.report))
-        result.written = True
-    else:
-        for _change in changes:
-            pass
+    with open_configured_store(settings).writer() as writer:
+        registry = writer.registry()  # the state every decision is read from, and the write builds on
+        resolution = resolve(parsed, registry)
+        result = counted(resolution)
+        result.rejects = rejects
+        changes = checked_chunks(resolution, settings, result, registry)
+        if not (write and resolution.sources):
+            for _change in changes:  # validated, and the writer left unpublished: nothing is written
+                pass
+            return result
+        for change in changes:
+            writer.apply(change)
+        writer.publish(Build.of_ingest(settings.now(), result.report))
+    result.written = True
     return result
 
 
@@ -282,7 +284,13 @@ def curate(settings: Settings, verdict: str, left: str, right: str, who: str, wh
         MappingError: a URI that is not a live person or work here, two of different kinds, or one URI twice.
     """
     store = open_configured_store(settings)
-    registry = store.registry()
+    with store.writer() as writer:
+        return _curate(settings, store, writer, verdict, left, right, who, why)
+
+
+def _curate(settings: Settings, store: Store, writer: Writer, verdict: str, left: str, right: str, who: str,
+            why: str) -> IngestResult:
+    registry = writer.registry()
     spaces = []
     for role, uri in (("left", left), ("right", right)):
         parsed = parse_uri(settings.base_uri, uri)
@@ -302,10 +310,11 @@ def curate(settings: Settings, verdict: str, left: str, right: str, who: str, wh
     seeds = {key for side in sides for stored in side for key in stored.keys}
     resolution = resolve([], registry, curation, seeds)
     result = counted(resolution)
-    changes = checked_chunks(resolution, settings, result, registry)
-    record = (curation_quads(settings.base_uri, curation, (left, right), who, now), ())
-    result.quads_added += len(record[0])
-    store.apply_stream(itertools.chain([record], changes),
-                       lambda: Build.of_curation(now, verdict, left, right, result.report))
+    record = Change(curation_quads(settings.base_uri, curation, (left, right), who, now))
+    writer.apply(record)
+    result.quads_added += len(record.add)
+    for change in checked_chunks(resolution, settings, result, registry):
+        writer.apply(change)
+    writer.publish(Build.of_curation(now, verdict, left, right, result.report))
     result.written = True
     return result

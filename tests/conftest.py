@@ -1,8 +1,10 @@
-"""Shared fixtures: settings on tmp_path, the shipped sample built into a store, a CLI runner."""
+"""Shared fixtures: settings on tmp_path, the shipped sample built into a store, a CLI runner, and the
+web sample served two ways: by gunicorn (``gunicorn_server``) and in-process (``web_app``, ``web_client``)."""
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import os
 import re
@@ -16,15 +18,20 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import Dataset
 
 from kg.cli import main
 from kg.config import Settings, load_settings
 from kg.pipeline import ingest
 from kg.store import open_configured_store
+from kg.web import create_app
+from kg.web.context import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -131,6 +138,11 @@ class LiveServer:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1].strip("/"))
 
+    def fetch(self, url: str, accept: str | None = None, method: str = "GET", body: bytes | None = None,
+              follow_redirects: bool = True, **headers) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request over HTTP (:func:`http_fetch`); :meth:`SampleClient.fetch` is its in-process twin."""
+        return http_fetch(url, accept, method, body, follow_redirects, **headers)
+
 
 def sparql_from(server: LiveServer, source: str, query: str, timeout: float = 30, **headers: str):
     """GET /sparql from the loopback address ``source`` (a distinct client for kg's fairness gate);
@@ -205,16 +217,32 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session", params=["local", "remote"])
-def gunicorn_server(request, tmp_path_factory):
-    """The sample plus hostile records, built with the server's own address as base, served by gunicorn.
+# -- the web sample, served two ways -------------------------------------------------------------
+#
+# ``web_sample`` is built once per store kind; ``gunicorn_server`` serves it over HTTP, ``web_app`` and
+# ``web_client`` serve it in-process. Both answer for the same base URI, so a test computes the URIs
+# it expects the same way with either (``.url``, ``.uri(path)``), and ``.fetch(url, accept, ...)``
+# gives the same (status, headers, body) over HTTP and through the test client.
+#
+# Which to use: ``web_client`` for what the application decides (status codes, headers, content
+# negotiation, conditional requests, bodies, error formats): the same code answers, without a socket.
+# ``gunicorn_server`` for what only the real server shows: gunicorn's configuration and limits
+# (request line, headers), its worker processes, time limits that free a worker, concurrency and
+# 429 fairness, raw request bytes, streamed files, and real clients (SPARQLWrapper, rdflib's
+# SPARQLStore and parsers fetching URLs, Chromium). Keep at least one test of each web module on
+# ``gunicorn_server``, so every module's routes are also proven end to end.
 
-    Twice: from a store directory (``local``), and from a remote store, a real `oxigraph serve`
-    (``remote``), so the whole HTTP suite runs against both implementations of the Store interface.
+
+@pytest.fixture(scope="session", params=["local", "remote"])
+def web_sample(request, tmp_path_factory) -> Iterator[Settings]:
+    """The sample plus hostile records, built once per store kind for the web tests (read it, don't write it).
+
+    Twice: in a store directory (``local``), and in a remote store, a real `oxigraph serve`
+    (``remote``), so every web test runs against both implementations of the Store interface. Its
+    base URI is http://127.0.0.1:<a free port>/, the address :func:`gunicorn_server` serves it at.
     """
     directory = tmp_path_factory.mktemp(f"web-{request.param}")
-    port = free_port()
-    options = {"base_uri": f"http://127.0.0.1:{port}/", "query_timeout": 2.0}
+    options = {"base_uri": f"http://127.0.0.1:{free_port()}/", "query_timeout": 2.0}
     with ExitStack() as running:
         if request.param == "remote":
             url = running.enter_context(running_oxigraph(directory))
@@ -222,7 +250,84 @@ def gunicorn_server(request, tmp_path_factory):
         else:
             settings = make_settings(directory / "store", **options)
         ingest([*SAMPLE, HOSTILE], settings)
-        yield running.enter_context(serving(settings, port, {"KG_QUERY_TIMEOUT": "2"}))
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(web_sample) -> Iterator[LiveServer]:
+    """:func:`web_sample` served by gunicorn at its base URI, started as `make serve` starts it.
+
+    For what only the real server proves (see the note above :func:`web_sample`); otherwise use :func:`web_client`.
+    """
+    with serving(web_sample, urlsplit(web_sample.base_uri).port, {"KG_QUERY_TIMEOUT": "2"}) as server:
+        yield server
+
+
+class SampleClient(FlaskClient):
+    """Flask's test client with :class:`LiveServer`'s ``settings``, ``url``, ``uri()`` and ``fetch()``.
+
+    ``url`` is the app's base URI; a request may name a full URL under it or just a path.
+    """
+
+    @property
+    def settings(self) -> Settings:
+        with self.application.app_context():
+            return get_settings()
+
+    @property
+    def url(self) -> str:
+        return self.settings.base_uri
+
+    def uri(self, path: str) -> str:
+        return self.url + path.lstrip("/")
+
+    def fetch(self, url: str, accept: str | None = None, method: str = "GET", body: bytes | None = None,
+              follow_redirects: bool = True, **headers) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """:func:`http_fetch` through the test client: the same arguments, the same answer.
+
+        As urllib does, a body without a Content-Type is sent as a form, and redirects are followed
+        unless ``follow_redirects`` is false. The headers come back as an ``http.client.HTTPMessage``.
+        """
+        headers = {name.replace("_", "-"): value for name, value in headers.items()}
+        if accept:
+            headers["Accept"] = accept
+        if body is not None and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"  # urllib's default
+        with self.open(url, method=method, data=body, headers=headers, follow_redirects=follow_redirects) as answer:
+            message = http.client.HTTPMessage()
+            for name, value in answer.headers.items():
+                message[name] = value
+            return answer.status_code, message, answer.get_data()
+
+
+@contextmanager
+def in_process(settings: Settings) -> Iterator[Flask]:
+    """``create_app`` over the store ``settings`` names, opened as server.py opens it (read-only
+    generations, or the remote store's endpoints); its query processes are stopped on exit.
+
+    Its ``test_client()`` is a :class:`SampleClient`. Several readers of one store directory coexist,
+    in this process and in gunicorn's, so it may serve a store a running server serves too.
+    """
+    store = open_configured_store(settings)
+    try:
+        app = create_app(settings, store)
+        app.test_client_class = SampleClient
+        yield app
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def web_app(web_sample) -> Iterator[Flask]:
+    """:func:`web_sample` served in-process by the Flask app gunicorn would run (:func:`in_process`)."""
+    with in_process(web_sample) as app:
+        yield app
+
+
+@pytest.fixture
+def web_client(web_app) -> SampleClient:
+    """A test client of :func:`web_app`: for protocol-level tests (see the note above :func:`web_sample`)."""
+    return web_app.test_client()
 
 
 # -- a remote store: `oxigraph serve` ------------------------------------------------------------
@@ -255,10 +360,9 @@ def running_oxigraph(directory: Path, timeout_s: float = OXIGRAPH_TIMEOUT) -> It
 
 
 @contextmanager
-def copy_of_store(server: LiveServer, directory: Path) -> Iterator[Settings]:
-    """A writable copy of a server's store with the same base URI: a copied directory, or a second
+def copy_of_store(settings: Settings, directory: Path) -> Iterator[Settings]:
+    """A writable copy of a store with the same base URI: a copied directory, or a second
     `oxigraph serve` loaded with the first one's N-Quads (meta graph included)."""
-    settings = server.settings
     if isinstance(settings.store, Path):
         shutil.copytree(settings.store, directory / "store", symlinks=True)
         yield replace(settings, store=directory / "store")
@@ -323,21 +427,27 @@ def page(chromium, request):
 # -- small shared helpers ----------------------------------------------------------------------
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def http_fetch(url: str, accept: str | None = None, method: str = "GET", body: bytes | None = None,
-               **headers) -> tuple[int, dict, bytes]:
+               follow_redirects: bool = True, **headers) -> tuple[int, http.client.HTTPMessage, bytes]:
     """One HTTP request with urllib; (status, headers, body), for error statuses too.
 
-    Keyword headers use ``_`` for ``-`` (``If_None_Match="…"``).
+    Keyword headers use ``_`` for ``-`` (``If_None_Match="…"``). Redirects are followed the way
+    urllib follows them, unless ``follow_redirects`` is false (then a 3xx is the answer).
     """
     import urllib.error
-    import urllib.request
 
     headers = {name.replace("_", "-"): value for name, value in headers.items()}
     if accept:
         headers["Accept"] = accept
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    send = urllib.request.urlopen if follow_redirects else urllib.request.build_opener(_NoRedirect).open
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with send(request, timeout=30) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read()

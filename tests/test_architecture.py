@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kg"
-BASE = {"kg", "kg.records", "kg.errors", "kg.vocab", "kg.config"}
+BASE = {"kg", "kg.records", "kg.errors", "kg.vocab", "kg.config", "kg.uris", "kg.quads", "kg.formats"}
+"""The base layer (ARCHITECTURE.md): what every stage may import."""
 ORDER = [
     "sources", "parsers", "identity", "mapping", "validation", "inference", "store",
     "pipeline", "web", "cli", "__main__",
@@ -67,3 +68,20 @@ def test_libraries_stay_in_their_stage(name, path):
         assert not found & {"rdflib", "pyoxigraph", "pyshacl", "owlrl"}, f"{name} must not know RDF"
     if name in ("kg.records", "kg.errors", "kg.config"):
         assert not found & {"rdflib", "pyoxigraph"}, name
+    if name in BASE:
+        assert not found & {"pyoxigraph", "pyshacl", "flask"}, f"{name} is base layer: no engine, no web"
+
+
+@pytest.mark.parametrize("name, path", ALL, ids=[n for n, _ in ALL])
+def test_the_store_takes_changes_without_knowing_how_they_were_made(name, path):
+    """The store reads the identity stage's lookups but never the mapping: quads and changes come
+    from the base layer (kg.quads), the URI scheme too (kg.uris)."""
+    if stage_of(name) == "store":
+        assert not {i for i in imports(path) if i == "kg.mapping" or i.startswith("kg.mapping.")}, name
+
+
+def test_base_modules_import_only_the_base_layer():
+    for name, path in ALL:
+        if name in BASE:
+            kg_imports = {i for i in imports(path) if i.startswith("kg")}
+            assert kg_imports <= BASE, f"{name} imports {kg_imports - BASE}"

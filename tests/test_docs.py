@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from kg.cli import main
-from kg.config import SETTINGS
+from kg.config import PROJECT_DIR, SETTINGS
 from kg.store import list_queries
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -17,6 +18,22 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 @pytest.mark.parametrize("setting", SETTINGS, ids=[s.name for s in SETTINGS])
 def test_every_setting_is_documented(setting):
     assert f"`{setting.name}` | `{setting.env}`" in README
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=[s.name for s in SETTINGS])
+def test_every_documented_default_is_the_table_default(setting):
+    """The README's default column starts with the row's default (a project path as `shapes/`); an unset
+    default is said in words ("unset", "half of ...")."""
+    row = re.search(rf"^\| `{setting.name}` \| `{setting.env}` \| ([^|]*) \|", README, re.MULTILINE)
+    assert row, setting.name
+    documented = row[1]
+    if setting.default is None:
+        assert not documented.startswith("`"), documented
+        return
+    default = str(setting.default)
+    if default.startswith(str(PROJECT_DIR)):
+        default = Path(default).relative_to(PROJECT_DIR).as_posix() + "/"
+    assert documented.startswith(f"`{default}`"), (documented, default)
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))

@@ -19,7 +19,7 @@ from test_identity_resolve import paper
 from kg.errors import MappingError, StoreError
 from kg.identity import EmptyRegistry, KnownEntity, resolve, richest_spelling, slugify
 from kg.records import ParsedSource, SourceRef
-from kg.store.generations import current_generation, open_read_only, write_error, write_generation
+from kg.store.generations import current_generation, open_read_only, stage_generation, write_error
 
 
 def source(name: str, papers=(), subject=None, sha=None, persons=()) -> ParsedSource:
@@ -177,7 +177,8 @@ def test_a_write_removes_a_killed_writers_link_and_leaves_foreign_entries(tmp_pa
     (tmp_path / "generations" / "gold").mkdir(parents=True)
     (tmp_path / "generations" / "x000009").mkdir()
     os.symlink("generations/g000007", tmp_path / ".current-999999")  # a killed writer's temporary link
-    published = write_generation(tmp_path, lambda store: None)
+    with stage_generation(tmp_path) as staged:
+        published = staged.publish()
     assert published.name == "g000001" and current_generation(tmp_path) == published
     assert not os.path.lexists(tmp_path / ".current-999999")
     assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == ["g000001", "gold", "x000009"]

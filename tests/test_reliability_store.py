@@ -187,7 +187,7 @@ def timed_ingest(store: Path, records: Path) -> tuple[float, float]:
 
 
 # The steps of a write, seen from outside: a kill as soon as one is seen lands in the window that
-# follows it, the windows random moments rarely hit (kg/store/generations.py, write_generation).
+# follows it, the windows random moments rarely hit (kg/store/generations.py, stage_generation).
 STEPS = {  # the last first: a short run (KG_RELIABILITY_KILLS=5) still kills once after the flip
     "current flipped": lambda store: os.readlink(store / "current").endswith("g000002"),
     "generation renamed": lambda store: (store / "generations" / "g000002").exists(),

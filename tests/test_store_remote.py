@@ -50,8 +50,10 @@ from kg.config import load_settings
 from kg.errors import ConfigError, StoreError, ValidationFailed
 from kg.identity import resolve
 from kg.pipeline import checked_chunks, counted, ingest, read_inputs
+from kg.quads import Change
 from kg.store import RemoteStore, open_configured_store
-from kg.store.dump import Build, read_manifest
+from kg.store.artifacts import read_manifest
+from kg.store.build import Build
 from kg.store.remote import locate_endpoints
 from kg.store.sparql_http import Endpoint, EndpointError, send
 from kg.vocab import DCTERMS
@@ -207,11 +209,13 @@ def test_the_server_applies_an_update_request_all_or_nothing(empty_remote):
 def test_a_write_computed_against_an_old_generation_is_refused(empty_remote):
     first, second = open_configured_store(empty_remote), open_configured_store(empty_remote)
     first.apply({(SUBJECT, PREDICATE, OBJECT, G1)}, ())
-    first.registry()  # an ingest reads its identities at this generation ...
-    second.apply({(SUBJECT, PREDICATE, Literal("other writer"), G2)}, ())  # ... another process writes meanwhile ...
-    before = server_nquads(empty_remote.store)
-    with pytest.raises(StoreError, match="another writer changed the store.*nothing was written"):
-        first.apply((), {(SUBJECT, PREDICATE, OBJECT, G1)})  # ... so its change no longer fits: refused whole
+    with first.writer() as writer:
+        writer.registry()  # an ingest reads its identities at this generation ...
+        second.apply({(SUBJECT, PREDICATE, Literal("other writer"), G2)}, ())  # ... another writes meanwhile ...
+        before = server_nquads(empty_remote.store)
+        writer.apply(Change((), {(SUBJECT, PREDICATE, OBJECT, G1)}))
+        with pytest.raises(StoreError, match="another writer changed the store.*nothing was written"):
+            writer.publish(Build.unrecorded())  # ... so its change no longer fits: refused whole
     assert server_nquads(empty_remote.store) == before
 
 
@@ -219,11 +223,13 @@ def test_a_batch_over_the_request_limit_is_staged_then_published_in_one_request(
     store = open_configured_store(empty_remote)
     store.max_request_bytes = 20_000  # the sample's request is about 150 kB: uploaded in several requests
     parsed, _rejects = read_inputs(SAMPLE, empty_remote)
-    registry = store.registry()
-    resolution = resolve(parsed, registry)
-    result = counted(resolution)
-    store.apply_stream(checked_chunks(resolution, empty_remote, result, registry),
-                       lambda: Build.of_ingest(empty_remote.now(), result.report))
+    with store.writer() as writer:
+        registry = writer.registry()
+        resolution = resolve(parsed, registry)
+        result = counted(resolution)
+        for change in checked_chunks(resolution, empty_remote, result, registry):
+            writer.apply(change)
+        writer.publish(Build.of_ingest(empty_remote.now(), result.report))
     assert b"graph/staging/" not in server_nquads(empty_remote.store)  # dropped by the publishing request
     graphs, counts = [], set()
     for settings in (empty_remote, remote):

@@ -1,4 +1,8 @@
-"""Citations of a work (BibTeX, CSL-JSON, RIS): by Accept on the bare URI and by plain URL."""
+"""Citations of a work (BibTeX, CSL-JSON, RIS): by Accept on the bare URI and by plain URL.
+
+Both ways through gunicorn, the rest through Flask's test client (``web_client``: the same application
+answers; conftest says when to use which).
+"""
 
 from __future__ import annotations
 
@@ -34,13 +38,13 @@ def braces_balanced(text: str) -> bool:
     return depth == 0
 
 
-# -- over HTTP --------------------------------------------------------------------------------------
+# -- over HTTP, and through the test client --------------------------------------------------------
 
 @pytest.mark.parametrize(("suffix", "media"), CITATION_ALTERNATES)
 def test_citation_by_accept_and_by_plain_url_agree(gunicorn_server, suffix, media):
     uri = gunicorn_server.uri(BIRTH)
-    negotiated = fetch(uri, accept=media)
-    plain = fetch(f"{uri}.{suffix}")
+    negotiated = fetch(gunicorn_server, uri, accept=media)
+    plain = fetch(gunicorn_server, f"{uri}.{suffix}")
     assert negotiated.status == plain.status == 200
     assert negotiated.headers.get_content_type() == plain.headers.get_content_type() == media
     assert negotiated.headers.get_content_charset() == "utf-8"
@@ -50,9 +54,9 @@ def test_citation_by_accept_and_by_plain_url_agree(gunicorn_server, suffix, medi
     assert f'<{uri}.{suffix}>; rel="alternate"; type="{media}"' in negotiated.links()
 
 
-def test_csl_json_has_the_authors_in_order(gunicorn_server):
-    uri = gunicorn_server.uri(BIRTH)
-    items = json.loads(fetch(f"{uri}.csl.json").body)
+def test_csl_json_has_the_authors_in_order(web_client):
+    uri = web_client.uri(BIRTH)
+    items = json.loads(fetch(web_client, f"{uri}.csl.json").body)
     assert len(items) == 1
     item = items[0]
     assert [[a["family"], a["given"]] for a in item["author"]] == BIRTH_AUTHORS
@@ -61,36 +65,37 @@ def test_csl_json_has_the_authors_in_order(gunicorn_server):
     assert item["issued"] == {"date-parts": [[2023]]}
     assert item["container-title"] == "NeurIPS"
     assert item["URL"] == item["id"] == uri
-    assert fetch(f"{uri}.csl").body == fetch(f"{uri}.csl.json").body
+    assert fetch(web_client, f"{uri}.csl").body == fetch(web_client, f"{uri}.csl.json").body
 
 
-def test_published_version_wins_over_a_later_preprint(gunicorn_server):
-    item = json.loads(fetch(gunicorn_server.uri("paper/memory-mosaics-at-scale.csl.json")).body)[0]
+def test_published_version_wins_over_a_later_preprint(web_client):
+    item = json.loads(fetch(web_client, web_client.uri("paper/memory-mosaics-at-scale.csl.json")).body)[0]
     assert item["container-title"] == "NeurIPS" and item["issued"] == {"date-parts": [[2025]]}
     assert [a["family"] for a in item["author"]] == ["Zhang", "Bottou"]  # the list, not the profile's set
 
 
-def test_bibtex_entry_types_and_keys(gunicorn_server):
-    journal = fetch(gunicorn_server.uri("paper/the-need-for-open-source-software-in-machine-learning.bib")).text
+def test_bibtex_entry_types_and_keys(web_client):
+    journal = fetch(web_client, web_client.uri("paper/the-need-for-open-source-software-in-machine-learning.bib")).text
     assert journal.startswith("@article{sonnenburg2007need,")
     assert "journal = {JMLR}" in journal and "year = {2007}" in journal
-    conference = fetch(gunicorn_server.uri(f"{BIRTH}.bib")).text
+    conference = fetch(web_client, web_client.uri(f"{BIRTH}.bib")).text
     assert conference.startswith("@inproceedings{bietti2023birth,") and "booktitle = {NeurIPS}" in conference
     assert "author = {Bietti, Alberto and Cabannes, Vivien and Bouchacourt, Diane and Jegou, Herve and Bottou, Léon}" \
         in conference
-    preprint = fetch(gunicorn_server.uri("paper/invariant-risk-minimization.bib")).text
+    preprint = fetch(web_client, web_client.uri("paper/invariant-risk-minimization.bib")).text
     assert preprint.startswith("@misc{bottou2020invariant,") and "howpublished = {arXiv}" in preprint
 
 
-def test_bibtex_keeps_abstract_latex_and_balances_braces(gunicorn_server):
-    entry = fetch(gunicorn_server.uri("paper/the-effects-of-regularization-and-data-augmentation-are-class-dependent"),
+def test_bibtex_keeps_abstract_latex_and_balances_braces(web_client):
+    entry = fetch(web_client,
+                  web_client.uri("paper/the-effects-of-regularization-and-data-augmentation-are-class-dependent"),
                   accept="application/x-bibtex").text
     assert r"$68\%$" in entry and r"class \#8889" in entry  # already-escaped LaTeX left alone
     assert braces_balanced(entry)
 
 
-def test_bibtex_of_the_hostile_record_is_escaped(gunicorn_server):
-    entry = fetch(gunicorn_server.uri("paper/escaping-quotes-tags-a-script-study.bib")).text
+def test_bibtex_of_the_hostile_record_is_escaped(web_client):
+    entry = fetch(web_client, web_client.uri("paper/escaping-quotes-tags-a-script-study.bib")).text
     assert entry.startswith("@article{ohara2021escaping,")
     assert r"title = {{Escaping " in entry and r"\&" in entry
     assert braces_balanced(entry)
@@ -101,30 +106,30 @@ def test_bibtex_of_the_hostile_record_is_escaped(gunicorn_server):
     ("paper/adagrad-stepsizes-sharp-convergence-over-nonconvex-landscapes", "JOUR", "JO  - JMLR"),
     ("paper/symplectic-recurrent-neural-networks", "GEN", "T2  - arXiv"),
 ])
-def test_ris_has_type_authors_and_end(gunicorn_server, path, kind, venue):
-    text = fetch(gunicorn_server.uri(path), accept="application/x-research-info-systems").text
+def test_ris_has_type_authors_and_end(web_client, path, kind, venue):
+    text = fetch(web_client, web_client.uri(path), accept="application/x-research-info-systems").text
     lines = text.split("\r\n")
     assert lines[0] == f"TY  - {kind}"
     assert lines[-2] == "ER  - " and lines[-1] == ""
     assert venue in lines
-    assert f"UR  - {gunicorn_server.uri(path)}" in lines
+    assert f"UR  - {web_client.uri(path)}" in lines
     assert any(line.startswith("AU  - Bottou, L") for line in lines)
 
 
-def test_ris_author_order(gunicorn_server):
-    lines = fetch(gunicorn_server.uri(f"{BIRTH}.ris")).text.split("\r\n")
+def test_ris_author_order(web_client):
+    lines = fetch(web_client, web_client.uri(f"{BIRTH}.ris")).text.split("\r\n")
     assert [line[6:] for line in lines if line.startswith("AU")] == [f"{f}, {g}" for f, g in BIRTH_AUTHORS]
 
 
-def test_only_works_have_citations(gunicorn_server):
-    assert fetch(gunicorn_server.uri("author/leon-bottou.bib")).status == 404
-    assert fetch(gunicorn_server.uri("author/leon-bottou"), accept="application/x-bibtex").status == 406
+def test_only_works_have_citations(web_client):
+    assert fetch(web_client, web_client.uri("author/leon-bottou.bib")).status == 404
+    assert fetch(web_client, web_client.uri("author/leon-bottou"), accept="application/x-bibtex").status == 406
     version = f"{BIRTH}/neurips-2023-conference-paper"
-    assert fetch(gunicorn_server.uri(f"{version}.ris")).status == 404
+    assert fetch(web_client, web_client.uri(f"{version}.ris")).status == 404
 
 
-def test_citation_by_q_value(gunicorn_server):
-    answer = fetch(gunicorn_server.uri(BIRTH), accept="text/html;q=0.2, application/x-bibtex")
+def test_citation_by_q_value(web_client):
+    answer = fetch(web_client, web_client.uri(BIRTH), accept="text/html;q=0.2, application/x-bibtex")
     assert answer.headers.get_content_type() == "application/x-bibtex"
 
 

@@ -1,4 +1,6 @@
-"""Dumps, VoID/DCAT and the validation report over HTTP, from the real gunicorn server.
+"""Dumps, VoID/DCAT and the validation report: the listing, the files and rdflib's own fetching from
+the real gunicorn server; conditional requests, the VoID formats and the validation report through
+Flask's test client (``web_client``: the same application answers; conftest says when to use which).
 
 Every RDF answer is parsed by rdflib; every file is downloaded and checked against the listing
 (size, SHA-256) and the manifest (triple and quad counts, named graphs).
@@ -126,15 +128,15 @@ def test_head_gives_the_headers_without_the_body(gunicorn_server, listing):
     ("void", "text/turtle"), ("void", "text/html"), (".well-known/void", "application/ld+json"),
     ("validation", "text/html"), ("validation.ttl", None), ("", "text/html"),
 ])
-def test_a_client_with_the_current_etag_gets_304(gunicorn_server, path, accept):
-    status, headers, _body = fetch(gunicorn_server.uri(path), accept)
+def test_a_client_with_the_current_etag_gets_304(web_client, path, accept):
+    status, headers, _body = web_client.fetch(web_client.uri(path), accept)
     assert status == 200 and headers["ETag"] and headers["Last-Modified"]
-    status, _headers, body = fetch(gunicorn_server.uri(path), accept, If_None_Match=headers["ETag"])
+    status, _headers, body = web_client.fetch(web_client.uri(path), accept, If_None_Match=headers["ETag"])
     assert status == 304 and body == b""
 
 
-def test_representations_have_their_own_etags(gunicorn_server):
-    tags = {fetch(gunicorn_server.uri(path), accept)[1]["ETag"] for path, accept in [
+def test_representations_have_their_own_etags(web_client):
+    tags = {web_client.fetch(web_client.uri(path), accept)[1]["ETag"] for path, accept in [
         ("dumps/", "text/html"), ("dumps/", "application/json"), ("void", "text/html"), ("void", "text/turtle"),
         ("validation", "text/html"), ("", "text/html")]}
     assert len(tags) == 6
@@ -152,16 +154,17 @@ def test_unknown_names_and_path_traversal_give_404(gunicorn_server, path):
 
 
 @pytest.fixture(scope="module")
-def void_graph(gunicorn_server) -> Graph:
-    status, headers, body = fetch(gunicorn_server.uri("void"), "text/turtle")
+def void_graph(web_app) -> Graph:
+    client = web_app.test_client()
+    status, headers, body = client.fetch(client.uri("void"), "text/turtle")
     assert status == 200 and headers.get_content_type() == "text/turtle"
     return Graph().parse(data=body.decode("utf-8"), format="turtle")
 
 
 @pytest.mark.parametrize("path", ["void", ".well-known/void"])
 @pytest.mark.parametrize("media", RDF_FORMATS)
-def test_void_is_the_same_graph_in_every_format_at_both_paths(gunicorn_server, void_graph, path, media):
-    status, headers, body = fetch(gunicorn_server.uri(path), media)
+def test_void_is_the_same_graph_in_every_format_at_both_paths(web_client, void_graph, path, media):
+    status, headers, body = web_client.fetch(web_client.uri(path), media)
     assert status == 200 and headers.get_content_type() == media and "Accept" in headers["Vary"]
     graph = Graph().parse(data=body, format=RDF_FORMATS[media])
     assert isomorphic(graph, void_graph)
@@ -177,13 +180,13 @@ def test_void_plain_urls_and_rdflib_fetching(gunicorn_server, void_graph):
     assert fetch(gunicorn_server.uri("void.pdf"))[0] == 404
 
 
-def test_void_describes_the_dataset_with_the_manifest_counts(gunicorn_server, void_graph, manifest, listing):
-    base = gunicorn_server.url
+def test_void_describes_the_dataset_with_the_manifest_counts(web_client, void_graph, manifest, listing):
+    base = web_client.url
     dataset = URIRef(f"{base}void#dataset")
     value = void_graph.value
     assert (dataset, RDF.type, VOID.Dataset) in void_graph and (dataset, RDF.type, DCAT.Dataset) in void_graph
-    assert value(dataset, DCTERMS.title) == Literal(gunicorn_server.settings.title)
-    assert value(dataset, DCTERMS.license) == URIRef(gunicorn_server.settings.license)
+    assert value(dataset, DCTERMS.title) == Literal(web_client.settings.title)
+    assert value(dataset, DCTERMS.license) == URIRef(web_client.settings.license)
     assert value(dataset, VOID.triples).toPython() == counts_of(listing)["kg.ttl"] == manifest["counts"]["triples"]
     for term, key in ((VOID.entities, "entities"), (VOID.distinctSubjects, "distinct_subjects"),
                       (VOID.distinctObjects, "distinct_objects")):
@@ -235,28 +238,28 @@ def test_void_data_dumps_resolve_and_dcat_checksums_match(void_graph, listing):
         assert (compressed is not None) == url.endswith(".gz")
 
 
-def test_void_for_browsers_is_html(gunicorn_server, manifest):
-    status, headers, body = fetch(gunicorn_server.uri("void"), "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+def test_void_for_browsers_is_html(web_client, manifest):
+    status, headers, body = web_client.fetch(web_client.uri("void"), "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
     assert status == 200 and headers.get_content_type() == "text/html"
     page = body.decode("utf-8")
-    assert gunicorn_server.settings.title in page and "kg.nq.gz" in page and "https://schema.org/Person" in page
-    assert f'href="{gunicorn_server.uri("void.ttl")}"' in page
+    assert web_client.settings.title in page and "kg.nq.gz" in page and "https://schema.org/Person" in page
+    assert f'href="{web_client.uri("void.ttl")}"' in page
 
 
-def test_validation_report_as_html_and_turtle(gunicorn_server):
-    status, headers, body = fetch(gunicorn_server.uri("validation"), "text/html")
+def test_validation_report_as_html_and_turtle(web_client):
+    status, headers, body = web_client.fetch(web_client.uri("validation"), "text/html")
     assert status == 200 and headers.get_content_type() == "text/html"
     page = body.decode("utf-8")
     assert "<th scope=\"row\">conforms</th><td>yes</td>" in page and "kg ingest" in page
     for path, accept in (("validation", "text/turtle"), ("validation.ttl", None)):
-        status, headers, body = fetch(gunicorn_server.uri(path), accept)
+        status, headers, body = web_client.fetch(web_client.uri(path), accept)
         assert status == 200 and headers.get_content_type() == "text/turtle"
         report = Graph().parse(data=body.decode("utf-8"), format="turtle")
         node = report.value(predicate=RDF.type, object=SH.ValidationReport)
         assert report.value(node, SH.conforms) == Literal(True)
-    status, headers, body = fetch(gunicorn_server.uri("validation.txt"))
+    status, headers, body = web_client.fetch(web_client.uri("validation.txt"))
     assert status == 200 and "# conforms: yes" in body.decode("utf-8")
-    assert fetch(gunicorn_server.uri("validation"), "application/pdf")[0] == 406
+    assert web_client.fetch(web_client.uri("validation"), "application/pdf")[0] == 406
 
 
 def test_an_empty_store_is_described_without_counts(tmp_path):

@@ -1,4 +1,6 @@
-"""The SPARQL 1.1 Protocol endpoint end to end: gunicorn, SPARQLWrapper, rdflib's SPARQLStore, plain HTTP.
+"""The SPARQL 1.1 Protocol endpoint: gunicorn read by SPARQLWrapper and rdflib's SPARQLStore, and plain
+requests through Flask's test client (``web_client``: the same application answers; conftest says
+when to use which).
 
 https://www.w3.org/TR/sparql11-protocol/ and https://www.w3.org/TR/sparql11-service-description/.
 Everything runs on loopback; every wait is bounded.
@@ -11,10 +13,8 @@ import io
 import json
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 from html.parser import HTMLParser
 
@@ -25,7 +25,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import DATA, LiveServer, serving, sparql_from
+from conftest import DATA, LiveServer, SampleClient, in_process, sparql_from
 from kg.store import list_queries
 from kg.vocab import DCTERMS, SCHEMA, VOID
 
@@ -81,28 +81,25 @@ class Reply:
         return payload["error"]["detail"]
 
 
-def call(server: LiveServer, method: str = "GET", params=None, body: bytes | None = None,
+Server = LiveServer | SampleClient  # gunicorn over HTTP, or a test client of the same app
+
+
+def call(server: Server, method: str = "GET", params=None, body: bytes | None = None,
          headers: dict | None = None, path: str = "sparql") -> Reply:
-    """One request with a plain HTTP client; HTTP errors are returned, not raised."""
+    """One request with a plain HTTP client, or through the test client; HTTP errors are returned, not raised."""
     url = server.uri(path) + ("?" + urllib.parse.urlencode(params, doseq=True) if params else "")
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Reply(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return Reply(exc.code, exc.headers, exc.read())
+    return Reply(*server.fetch(url, None, method, body, **(headers or {})))
 
 
 def form(**fields) -> bytes:
     return urllib.parse.urlencode(fields, doseq=True).encode("ascii")
 
 
-def query(server: LiveServer, text: str, accept: str = SPARQL_JSON) -> Reply:
+def query(server: Server, text: str, accept: str = SPARQL_JSON) -> Reply:
     return call(server, params={"query": text}, headers={"Accept": accept})
 
 
-def count(server: LiveServer, text: str) -> int:
+def count(server: Server, text: str) -> int:
     reply = query(server, text)
     assert reply.status == 200, reply.body
     return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
@@ -232,8 +229,8 @@ def test_default_graph_uri_restricts_the_dataset(gunicorn_server, graph, persons
 
 
 @pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
-def test_dataset_parameters_must_be_absolute_iris(gunicorn_server, parameter):
-    reply = call(gunicorn_server, params={"query": ASK_MALLORY, parameter: "not an iri"},
+def test_dataset_parameters_must_be_absolute_iris(web_client, parameter):
+    reply = call(web_client, params={"query": ASK_MALLORY, parameter: "not an iri"},
                  headers={"Accept": SPARQL_JSON})
     assert reply.status == 400
     assert f"{parameter} must be an absolute IRI, not 'not an iri'" in reply.detail()
@@ -264,18 +261,18 @@ def test_rdflib_sparql_store_queries_the_endpoint(gunicorn_server, method):
     store.close()
 
 
-# -- plain HTTP: protocol errors -----------------------------------------------------------------
+# -- plain requests: protocol errors -------------------------------------------------------------
 
 
-def test_two_query_parameters_are_refused(gunicorn_server):
-    reply = call(gunicorn_server, params=[("query", COUNT_PERSONS), ("query", ASK_MALLORY)],
+def test_two_query_parameters_are_refused(web_client):
+    reply = call(web_client, params=[("query", COUNT_PERSONS), ("query", ASK_MALLORY)],
                  headers={"Accept": SPARQL_JSON})
     assert reply.status == 400
     assert "exactly one query parameter is allowed" in reply.detail()
 
 
-def test_query_in_both_url_and_body_is_refused(gunicorn_server):
-    reply = call(gunicorn_server, "POST", params={"query": COUNT_PERSONS}, body=form(query=ASK_MALLORY),
+def test_query_in_both_url_and_body_is_refused(web_client):
+    reply = call(web_client, "POST", params={"query": COUNT_PERSONS}, body=form(query=ASK_MALLORY),
                  headers={"Accept": SPARQL_JSON})
     assert reply.status == 400
     assert "query parameter in the URL" in reply.detail()
@@ -287,46 +284,46 @@ def test_query_in_both_url_and_body_is_refused(gunicorn_server):
     (b"", "application/sparql-query", "the query is empty"),
     (b"SELECT * WHERE { ?s ?p ?o } # \xff", "application/sparql-query", "not valid UTF-8"),
 ])
-def test_post_without_a_usable_query_is_refused(gunicorn_server, body, content_type, message):
-    reply = call(gunicorn_server, "POST", body=body, headers={"Content-Type": content_type, "Accept": SPARQL_JSON})
+def test_post_without_a_usable_query_is_refused(web_client, body, content_type, message):
+    reply = call(web_client, "POST", body=body, headers={"Content-Type": content_type, "Accept": SPARQL_JSON})
     assert reply.status == 400
     assert message in reply.detail()
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x"])
-def test_unsupported_post_body_is_415(gunicorn_server, content_type):
-    reply = call(gunicorn_server, "POST", body=COUNT_PERSONS.encode(), headers={"Content-Type": content_type,
+def test_unsupported_post_body_is_415(web_client, content_type):
+    reply = call(web_client, "POST", body=COUNT_PERSONS.encode(), headers={"Content-Type": content_type,
                                                                                "Accept": SPARQL_JSON})
     assert reply.status == 415
     assert "application/sparql-query" in reply.detail()
 
 
 @pytest.mark.parametrize("how", ["post-form", "post-direct"])
-def test_query_longer_than_the_limit_is_413(gunicorn_server, how):
-    limit = gunicorn_server.settings.max_query_bytes
+def test_query_longer_than_the_limit_is_413(web_client, how):
+    limit = web_client.settings.max_query_bytes
     text = "SELECT * WHERE { ?s ?p ?o } #"
     text += "x" * (limit + 1 - len(text))
     if how == "post-form":
         body, content_type = form(query=text), "application/x-www-form-urlencoded"
     else:
         body, content_type = text.encode(), "application/sparql-query"
-    reply = call(gunicorn_server, "POST", body=body, headers={"Content-Type": content_type, "Accept": SPARQL_JSON})
+    reply = call(web_client, "POST", body=body, headers={"Content-Type": content_type, "Accept": SPARQL_JSON})
     assert reply.status == 413
     assert f"the query is {limit + 1} bytes long; at most {limit} bytes are accepted" in reply.detail()
 
 
-def test_a_query_of_exactly_the_limit_is_accepted(gunicorn_server):
-    limit = gunicorn_server.settings.max_query_bytes
+def test_a_query_of_exactly_the_limit_is_accepted(web_client):
+    limit = web_client.settings.max_query_bytes
     text = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #"
     text += "x" * (limit - len(text))
-    reply = call(gunicorn_server, "POST", body=text.encode(), headers={"Content-Type": "application/sparql-query",
+    reply = call(web_client, "POST", body=text.encode(), headers={"Content-Type": "application/sparql-query",
                                                                        "Accept": SPARQL_JSON})
     assert reply.status == 200, reply.body[:200]
 
 
-def test_the_415_message_names_the_body_type_sent(gunicorn_server):
+def test_the_415_message_names_the_body_type_sent(web_client):
     headers = {"Accept": SPARQL_JSON, "Content-Type": "text/plain"}
-    reply = call(gunicorn_server, "POST", body=COUNT_PERSONS.encode(), headers=headers)
+    reply = call(web_client, "POST", body=COUNT_PERSONS.encode(), headers=headers)
     assert reply.status == 415 and "not text/plain" in reply.detail(), reply.body
 
 
@@ -334,8 +331,8 @@ def test_the_415_message_names_the_body_type_sent(gunicorn_server):
     (CONSTRUCT_PERSONS, SPARQL_JSON, "text/turtle", "application/sparql-results+json"),
     (ASK_MALLORY, "text/turtle", "application/sparql-results+json", "text/turtle"),
 ], ids=["construct", "ask"])
-def test_the_406_message_names_the_formats_of_the_query_form(gunicorn_server, text, accept, offered, not_offered):
-    reply = query(gunicorn_server, text, accept=accept)
+def test_the_406_message_names_the_formats_of_the_query_form(web_client, text, accept, offered, not_offered):
+    reply = query(web_client, text, accept=accept)
     assert reply.status == 406
     detail = reply.body.decode("utf-8").split("is available as", 1)[1]  # the formats the message names
     assert offered in detail and not_offered not in detail, reply.body
@@ -348,13 +345,13 @@ def test_body_far_over_the_limit_is_413_before_it_is_read(gunicorn_server):
     assert reply.status == 413
 
 
-def test_syntax_error_is_400_with_the_parser_message(gunicorn_server):
-    reply = query(gunicorn_server, BAD_QUERY)
+def test_syntax_error_is_400_with_the_parser_message(web_client):
+    reply = query(web_client, BAD_QUERY)
     assert reply.status == 400
     assert reply.detail() == parser_message(BAD_QUERY)
 
 
-# -- plain HTTP: content negotiation -------------------------------------------------------------
+# -- plain requests: content negotiation ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("text, accept, media_type", [
@@ -371,9 +368,9 @@ def test_syntax_error_is_400_with_the_parser_message(gunicorn_server):
     (CONSTRUCT_PERSONS, "application/sparql-results+json, application/n-triples;q=0.2", "application/n-triples"),
     (DESCRIBE_MALLORY, "text/*", "text/turtle"),
 ], ids=short_id)
-def test_negotiation_picks_an_accepted_type_of_the_right_family(gunicorn_server, text, accept, media_type):
+def test_negotiation_picks_an_accepted_type_of_the_right_family(web_client, text, accept, media_type):
     headers = {"Accept": accept} if accept else {}
-    reply = call(gunicorn_server, params={"query": text}, headers=headers)
+    reply = call(web_client, params={"query": text}, headers=headers)
     assert reply.status == 200, reply.body
     assert reply.media_type == media_type
     assert "Accept" in reply.headers["Vary"]
@@ -386,8 +383,8 @@ def test_negotiation_picks_an_accepted_type_of_the_right_family(gunicorn_server,
     (CONSTRUCT_PERSONS, "application/sparql-results+json"),
     (COUNT_PERSONS, "text/turtle"),
 ], ids=short_id)
-def test_no_acceptable_format_is_406(gunicorn_server, text, accept):
-    reply = query(gunicorn_server, text, accept=accept)
+def test_no_acceptable_format_is_406(web_client, text, accept):
+    reply = query(web_client, text, accept=accept)
     assert reply.status == 406
     if reply.media_type == "application/json":
         assert "available" in reply.detail()
@@ -395,10 +392,10 @@ def test_no_acceptable_format_is_406(gunicorn_server, text, accept):
         assert reply.media_type == accept and b"# 406 Not Acceptable: " in reply.body
 
 
-def test_head_answers_without_a_body(gunicorn_server):
-    reply = call(gunicorn_server, "HEAD", params={"query": COUNT_PERSONS}, headers={"Accept": SPARQL_JSON})
+def test_head_answers_without_a_body(web_client):
+    reply = call(web_client, "HEAD", params={"query": COUNT_PERSONS}, headers={"Accept": SPARQL_JSON})
     assert (reply.status, reply.media_type, reply.body) == (200, SPARQL_JSON, b"")
-    description = call(gunicorn_server, "HEAD", headers={"Accept": "text/turtle"})
+    description = call(web_client, "HEAD", headers={"Accept": "text/turtle"})
     assert (description.status, description.media_type, description.body) == (200, "text/turtle", b"")
 
 
@@ -409,42 +406,42 @@ def test_head_answers_without_a_body(gunicorn_server):
     (None, "text/turtle"),
     (None, "text/html"),
 ])
-def test_every_answer_varies_on_accept(gunicorn_server, params, accept):
-    reply = call(gunicorn_server, params=params, headers={"Accept": accept})
+def test_every_answer_varies_on_accept(web_client, params, accept):
+    reply = call(web_client, params=params, headers={"Accept": accept})
     assert "Accept" in [v.strip() for v in reply.headers["Vary"].split(",")]
 
 
 # -- read-only: updates refused, nothing changes -------------------------------------------------
 
 
-def test_updates_are_refused_and_change_nothing(gunicorn_server):
-    before = count(gunicorn_server, COUNT_TRIPLES)
+def test_updates_are_refused_and_change_nothing(web_client):
+    before = count(web_client, COUNT_TRIPLES)
     attempts = [
-        call(gunicorn_server, "POST", body=INSERT.encode(), headers={"Content-Type": "application/sparql-update"}),
-        call(gunicorn_server, params={"update": INSERT}),
-        call(gunicorn_server, "POST", body=form(update=INSERT)),
-        call(gunicorn_server, "POST", params={"update": INSERT}, body=form(query=ASK_INSERTED)),
+        call(web_client, "POST", body=INSERT.encode(), headers={"Content-Type": "application/sparql-update"}),
+        call(web_client, params={"update": INSERT}),
+        call(web_client, "POST", body=form(update=INSERT)),
+        call(web_client, "POST", params={"update": INSERT}, body=form(query=ASK_INSERTED)),
     ]
     for reply in attempts:
         assert reply.status == 403
         assert b"read-only" in reply.body
-    assert count(gunicorn_server, COUNT_TRIPLES) == before
-    assert json.loads(query(gunicorn_server, ASK_INSERTED).body)["boolean"] is False
+    assert count(web_client, COUNT_TRIPLES) == before
+    assert json.loads(query(web_client, ASK_INSERTED).body)["boolean"] is False
 
 
-def test_update_sent_as_a_query_is_a_syntax_error(gunicorn_server):
-    reply = call(gunicorn_server, "POST", body=form(query=INSERT), headers={"Accept": SPARQL_JSON})
+def test_update_sent_as_a_query_is_a_syntax_error(web_client):
+    reply = call(web_client, "POST", body=form(query=INSERT), headers={"Accept": SPARQL_JSON})
     assert reply.status == 400
     assert reply.detail() == parser_message(INSERT)
-    assert json.loads(query(gunicorn_server, ASK_INSERTED).body)["boolean"] is False
+    assert json.loads(query(web_client, ASK_INSERTED).body)["boolean"] is False
 
 
 # -- no outbound connections ---------------------------------------------------------------------
 
 
-def test_service_is_refused_without_connecting(gunicorn_server, listener):
+def test_service_is_refused_without_connecting(web_client, listener):
     text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
-    reply = query(gunicorn_server, text)
+    reply = query(web_client, text)
     assert reply.status == 400
     assert "SERVICE" in reply.detail()
     time.sleep(0.3)  # a connection attempt, if any, has had time to arrive
@@ -452,24 +449,24 @@ def test_service_is_refused_without_connecting(gunicorn_server, listener):
 
 
 @pytest.mark.parametrize("dataset", ["FROM", "FROM NAMED"])
-def test_from_names_a_graph_and_never_fetches_it(gunicorn_server, listener, dataset):
+def test_from_names_a_graph_and_never_fetches_it(web_client, listener, dataset):
     text = f"SELECT * {dataset} <http://127.0.0.1:{listener.port}/x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
-    reply = query(gunicorn_server, text)
+    reply = query(web_client, text)
     assert reply.status == 200
     time.sleep(0.3)
     assert listener.connections == 0
 
 
-def test_from_sets_the_default_graph_of_the_query(gunicorn_server):
-    hostile = gunicorn_server.uri("source/hostile-records")
-    assert count(gunicorn_server, COUNT_PERSONS.replace("WHERE", f"FROM <{hostile}> WHERE")) == 2
+def test_from_sets_the_default_graph_of_the_query(web_client):
+    hostile = web_client.uri("source/hostile-records")
+    assert count(web_client, COUNT_PERSONS.replace("WHERE", f"FROM <{hostile}> WHERE")) == 2
 
 
-def test_from_named_sets_the_named_graphs_of_the_query(gunicorn_server):
-    hostile = gunicorn_server.uri("source/hostile-records")
+def test_from_named_sets_the_named_graphs_of_the_query(web_client):
+    hostile = web_client.uri("source/hostile-records")
     text = PREFIX + (f"SELECT (COUNT(DISTINCT ?p) AS ?n) FROM NAMED <{hostile}>"
                      " WHERE { GRAPH ?g { ?p a schema:Person } }")
-    assert count(gunicorn_server, text) == 2
+    assert count(web_client, text) == 2
 
 
 # -- limits: time and result size ----------------------------------------------------------------
@@ -495,25 +492,25 @@ def test_slow_query_is_stopped_with_503_while_another_clients_queries_still_answ
 
 
 @pytest.fixture(scope="module")
-def restricted_server(gunicorn_server):
-    """The same store behind a second gunicorn with a 2,000-byte result cap and hostile example queries."""
-    with serving(gunicorn_server.settings, env={
-            "KG_QUERY_TIMEOUT": "2", "KG_MAX_RESULT_BYTES": "2000", "KG_QUERIES_DIR": str(HOSTILE_QUERIES)}) as server:
-        yield server
+def restricted(web_sample):
+    """The same store behind a second app with a 2,000-byte result cap and hostile example queries;
+    its test client (the cap is kg's, in its query processes, not gunicorn's)."""
+    with in_process(replace(web_sample, max_result_bytes=2000, queries_dir=HOSTILE_QUERIES)) as app:
+        yield app.test_client()
 
 
-def test_result_over_the_cap_is_422_not_cut(restricted_server):
-    reply = query(restricted_server, "SELECT * WHERE { ?s ?p ?o }")
+def test_result_over_the_cap_is_422_not_cut(restricted):
+    reply = query(restricted, "SELECT * WHERE { ?s ?p ?o }")
     assert reply.status == 422
     assert reply.detail() == "the result is larger than 2000 bytes; narrow the query or add a LIMIT"
-    assert count(restricted_server, COUNT_PERSONS) == PERSONS
+    assert count(restricted, COUNT_PERSONS) == PERSONS
 
 
 # -- CORS ----------------------------------------------------------------------------------------
 
 
-def test_cors_preflight_allows_posting_queries(gunicorn_server):
-    reply = call(gunicorn_server, "OPTIONS", headers={
+def test_cors_preflight_allows_posting_queries(web_client):
+    reply = call(web_client, "OPTIONS", headers={
         "Origin": "http://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "Content-Type"})
     assert 200 <= reply.status < 300
@@ -522,9 +519,9 @@ def test_cors_preflight_allows_posting_queries(gunicorn_server):
     assert "content-type" in reply.headers["Access-Control-Allow-Headers"].lower()
 
 
-def test_cors_header_on_answers_and_errors(gunicorn_server):
+def test_cors_header_on_answers_and_errors(web_client):
     for params in ({"query": COUNT_PERSONS}, {"query": BAD_QUERY}):
-        reply = call(gunicorn_server, params=params, headers={"Origin": "http://example.org", "Accept": SPARQL_JSON})
+        reply = call(web_client, params=params, headers={"Origin": "http://example.org", "Accept": SPARQL_JSON})
         assert reply.headers["Access-Control-Allow-Origin"] in ("*", "http://example.org")
 
 
@@ -535,20 +532,20 @@ def test_cors_header_on_answers_and_errors(gunicorn_server):
     ("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
     ("application/rdf+xml", "xml"), ("application/n-triples", "nt"),
 ])
-def test_service_description(gunicorn_server, media_type, rdflib_format):
-    reply = call(gunicorn_server, headers={"Accept": media_type})
+def test_service_description(web_client, media_type, rdflib_format):
+    reply = call(web_client, headers={"Accept": media_type})
     assert (reply.status, reply.media_type) == (200, media_type)
     graph = Graph().parse(data=reply.body.decode("utf-8"), format=rdflib_format)
-    service = URIRef(gunicorn_server.uri("sparql"))
+    service = URIRef(web_client.uri("sparql"))
     assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
     assert (service, SD.feature, SD.UnionDefaultGraph) in graph
-    assert (service, DCTERMS.title, Literal(gunicorn_server.settings.title)) in graph
+    assert (service, DCTERMS.title, Literal(web_client.settings.title)) in graph
     assert set(graph.objects(service, SD.resultFormat)) == {
         FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
         FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["N-Triples"], FORMATS["JSON-LD"], FORMATS.RDF_XML}
-    assert named_graph_sizes(graph)[URIRef(gunicorn_server.uri("source/hostile-records"))] > 0
+    assert named_graph_sizes(graph)[URIRef(web_client.uri("source/hostile-records"))] > 0
 
 
 def named_graph_sizes(graph: Graph) -> dict[URIRef, int]:
@@ -559,11 +556,11 @@ def named_graph_sizes(graph: Graph) -> dict[URIRef, int]:
     return sizes
 
 
-def test_service_description_is_turtle_by_default(gunicorn_server):
+def test_service_description_is_turtle_by_default(web_client):
     for headers in ({}, {"Accept": "*/*"}):
-        reply = call(gunicorn_server, headers=headers)
+        reply = call(web_client, headers=headers)
         assert (reply.status, reply.media_type) == (200, "text/turtle")
-    assert call(gunicorn_server, headers={"Accept": "image/png"}).status == 406
+    assert call(web_client, headers={"Accept": "image/png"}).status == 406
 
 
 class PageParser(HTMLParser):
@@ -594,7 +591,7 @@ class PageParser(HTMLParser):
             self.textarea += data
 
 
-def query_page(server: LiveServer) -> tuple[Reply, PageParser]:
+def query_page(server: Server) -> tuple[Reply, PageParser]:
     browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     reply = call(server, headers={"Accept": browser_accept})
     assert (reply.status, reply.media_type) == (200, "text/html")
@@ -603,9 +600,9 @@ def query_page(server: LiveServer) -> tuple[Reply, PageParser]:
     return reply, page
 
 
-def test_query_page_lists_the_examples_and_runs_no_inline_script(gunicorn_server):
-    reply, page = query_page(gunicorn_server)
-    examples = list_queries(gunicorn_server.settings.queries_dir)
+def test_query_page_lists_the_examples_and_runs_no_inline_script(web_client):
+    reply, page = query_page(web_client)
+    examples = list_queries(web_client.settings.queries_dir)
     assert examples
     for example in examples:
         assert example.name in page.text and example.summary in page.text
@@ -613,12 +610,12 @@ def test_query_page_lists_the_examples_and_runs_no_inline_script(gunicorn_server
     assert "SELECT" in page.textarea
     assert page.scripts == [{"src": "/static/query.js", "defer": None}]
     assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
-    script = call(gunicorn_server, path="static/query.js")
+    script = call(web_client, path="static/query.js")
     assert script.status == 200 and b"textContent" in script.body and b"innerHTML" not in script.body
 
 
-def test_query_page_escapes_hostile_examples(restricted_server):
-    reply, page = query_page(restricted_server)
+def test_query_page_escapes_hostile_examples(restricted):
+    reply, page = query_page(restricted)
     body = reply.body.decode("utf-8")
     hostile = list_queries(HOSTILE_QUERIES)
     assert page.examples == [example.text for example in hostile]

@@ -11,7 +11,7 @@ from kg.mapping.batch import MappedBatch, Quad
 from kg.mapping.identity_graph import IdentityEmitter, entity_state, identity_change, moved_facts, split_facts
 from kg.mapping.provenance import FACT_PROPERTIES, map_source_document
 from kg.mapping.schema_org import map_paper, map_stated_person, source_persons
-from kg.mapping.uris import mint_author_uri, mint_paper_uri
+from kg.uris import mint_author_uri, mint_paper_uri
 
 __all__ = ["FACT_PROPERTIES", "MappedBatch", "Quad", "entity_state", "identity_change", "map_batch", "map_in_chunks",
            "moved_facts", "split_facts"]

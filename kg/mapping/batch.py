@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
-Quad = tuple[Node, Node, Node, Node]
-Renames = Mapping[str, Mapping[str, str]]
-"""Per named graph (IRI), IRIs to rename in it (old IRI -> new IRI): facts that move to another entity."""
-Change = tuple[Iterable[Quad], Iterable[Quad]] | tuple[Iterable[Quad], Iterable[Quad], Renames]
-"""Quads to add, quads to remove and, optionally, IRIs to rename, as a store applies them
-(kg.store.base.Store.apply_stream): removals first, then renames, then additions."""
-
-
-def unpack(change: Change) -> tuple[Iterable[Quad], Iterable[Quad], Renames]:
-    """(add, remove, renames) of a change given with or without renames."""
-    add, remove, *rest = change
-    return add, remove, (rest[0] if rest else {})
+from kg.quads import Quad
 
 
 @dataclass

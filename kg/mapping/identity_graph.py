@@ -24,7 +24,7 @@ from kg.identity.mentions import Mention
 from kg.identity.resolve import Source, Venue
 from kg.mapping.batch import MappedBatch, Quad
 from kg.mapping.schema_org import list_label
-from kg.mapping.uris import (
+from kg.uris import (
     curation_graph_uri,
     identity_graph_uri,
     mention_uri,

@@ -11,7 +11,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from kg.identity.resolve import Resolution, Source
 from kg.mapping.batch import MappedBatch
-from kg.mapping.uris import mint_author_uri, mint_source_uri
+from kg.uris import mint_author_uri, mint_source_uri
 from kg.vocab import FOAF, PAV, SCHEMA, kg_namespace
 
 # PageFact name -> local name in our vocabulary (ontology/kg.ttl defines each one).

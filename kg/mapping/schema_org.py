@@ -16,8 +16,8 @@ from rdflib.namespace import RDF, XSD
 from kg.identity.mentions import split_homonym
 from kg.identity.resolve import Resolution, Source, paper_authors, version_kind, version_slug
 from kg.mapping.batch import MappedBatch
-from kg.mapping.uris import mint_author_uri, mint_paper_uri, mint_source_uri, mint_venue_uri, mint_version_uri
 from kg.records import PaperRecord
+from kg.uris import mint_author_uri, mint_paper_uri, mint_source_uri, mint_venue_uri, mint_version_uri
 from kg.vocab import BIBO, FABIO, SCHEMA, kg_namespace
 
 VERSION_CLASSES = {

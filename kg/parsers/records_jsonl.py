@@ -23,7 +23,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from kg.errors import ParseError
+from kg.errors import InternalError, ParseError
 from kg.parsers.cleaning import clean_text
 from kg.parsers.lines import first_nonblank_lines, iter_lines
 from kg.parsers.page_layout import shorten
@@ -41,8 +41,12 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-class DuplicateKeyError(ValueError):
-    """A JSON object names the same key twice (json.loads would silently keep the last)."""
+class DuplicateKeyError(InternalError, ValueError):
+    """A JSON object names the same key twice (json.loads would silently keep the last).
+
+    Raised inside json.loads, which knows no line: read_record turns it into a ParseError. A
+    ValueError still, as a JSON hook's errors conventionally are.
+    """
 
 
 def looks_like_records_jsonl(text: str) -> bool:

@@ -27,12 +27,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.config import DEFAULTS
 from kg.errors import ParseError, SourceError
 from kg.records import SourceRef
 
-# Far more than any page or any ingest this process can hold in memory (10,000 JSON Lines papers
-# are about 13 MB and take 1.3 GB of memory to ingest); refused from the file's size, unread.
-MAX_INPUT_BYTES = 256 * 1024 * 1024
+MAX_INPUT_BYTES = DEFAULTS.max_input_bytes  # KG_MAX_INPUT_BYTES; kg.config says why it is this size
 # A record or a page line is a few kilobytes; a longer line is junk (or a whole file on one line).
 MAX_LINE_CHARS = 1024 * 1024
 CHUNK_BYTES = 1024 * 1024

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.config import Settings
-from kg.store.base import DUMP_FORMATS, Store
+from kg.config import DEFAULTS, Settings
+from kg.formats import DUMP_FORMATS
+from kg.store.base import Store
 from kg.store.oxigraph import OxigraphStore
 from kg.store.queries import NamedQuery, list_queries, load_query, sparql_string
 from kg.store.remote import RemoteStore
@@ -21,8 +22,9 @@ __all__ = [
 ]
 
 
-def open_store(location: Path | str, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0,
-               update_url: str | None = None, artifacts_dir: Path = Path("data/artifacts")) -> Store:
+def open_store(location: Path | str, base_uri: str, query_workers: int = DEFAULTS.query_workers,
+               query_timeout: float = DEFAULTS.query_timeout, update_url: str | None = None,
+               artifacts_dir: Path = DEFAULTS.artifacts_dir) -> Store:
     """Open the store at ``location``: a directory (created on the first write) or an http(s) URL.
 
     A URL is a remote SPARQL store (kg.store.remote.locate_endpoints says which endpoints it

@@ -7,24 +7,57 @@ SPARQL 1.1 store (remote.py), chosen by kg.store.open_store from the location.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from kg.identity.registry import Registry
-from kg.mapping.batch import Change, Quad
+from kg.quads import Change, Quad
+from kg.store.build import Build
 from kg.store.runner import QueryAnswer
 
-DUMP_FORMATS = {
-    # name: (pyoxigraph RdfFormat attribute, keeps named graphs)
-    "turtle": ("TURTLE", False),
-    "ntriples": ("N_TRIPLES", False),
-    "nquads": ("N_QUADS", True),
-    "trig": ("TRIG", True),
-    "jsonld": ("JSON_LD", True),
-}
+
+class View(Protocol):
+    """One state of a store, for a reader that asks several queries (a resource page)."""
+
+    base_uri: str
+    location: str
+
+    def select(self, query: str) -> tuple[list[str], list[tuple]]:
+        """Run a SELECT/ASK query over the union graph: (variable names, rows of rdflib terms)."""
+
+    def state(self) -> str:
+        """An opaque token that changes whenever the content changes (for ETags and caches)."""
+
+    def modified(self) -> float | None:
+        """When the current content was published (POSIX seconds), for Last-Modified."""
 
 
-class Store(Protocol):
+class Writer(Protocol):
+    """One write in progress (:meth:`Store.writer`): nothing is visible until :meth:`publish`.
+
+    The pipeline drives it as a straight loop::
+
+        with store.writer() as writer:
+            registry = writer.registry()      # identity decisions are read from this state ...
+            for change in changes:            # ... mapped, validated and inferred chunk by chunk
+                writer.apply(change)
+            writer.publish(build)             # all of it, or (an error, no publish) none of it
+    """
+
+    def registry(self) -> Registry:
+        """Identity lookups at the state this write builds on. If another writer publishes after
+        this call, :meth:`apply` or :meth:`publish` refuse the write (nothing is written)."""
+
+    def apply(self, change: Change) -> None:
+        """Remove, rename, then add (kg.quads.Change); may be called once per chunk."""
+
+    def publish(self, build: Build) -> None:
+        """Make every applied change visible at once, with the artifacts of ``build`` (dumps,
+        validation report, manifest). Leaving the ``with`` block without it writes nothing."""
+
+
+class Store(View, Protocol):
     """A quad store whose default graph, for queries, is the union of its named graphs."""
 
     location: str
@@ -36,18 +69,18 @@ class Store(Protocol):
         """Whether anything was ever written to the store."""
 
     def registry(self) -> Registry:
-        """Identity lookups over the store's identity graph."""
+        """Identity lookups over the store's identity graph (a plain read; :meth:`Writer.registry`
+        is the one a write builds on)."""
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build=None) -> None:
-        """Remove then add quads as one atomic change: readers see all of it or none of it.
+    def writer(self) -> AbstractContextManager[Writer]:
+        """Start a write (:class:`Writer`); a directory store holds one change in memory at a time,
+        a remote store gathers them into one guarded update request."""
 
-        ``build`` (kg.store.dump.Build) says what made the change; it is published with the
-        change's artifacts (dumps, validation report, manifest).
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
+        """One change, published at once (a :meth:`writer` of one step): readers see all of it or none.
+
+        ``build`` says what made the change; without one it is recorded as unvalidated.
         """
-
-    def apply_stream(self, changes: Iterable[Change], build) -> None:
-        """Apply (add, remove) changes in order as one atomic change; ``build()`` is called after
-        the last one. A directory store holds one change in memory at a time."""
 
     def artifacts(self) -> Path | None:
         """The directory of the current content's dumps, report and manifest, if it has one."""
@@ -55,24 +88,24 @@ class Store(Protocol):
     def close(self) -> None:
         """Release what the store holds open (query processes)."""
 
-    def select(self, query: str) -> tuple[list[str], list[tuple]]:
-        """Run a SELECT/ASK query over the union graph: (variable names, rows of rdflib terms)."""
+    def dump(self, output: BinaryIO, format: str) -> int:
+        """Serialise the whole store (named graphs kept where the format can hold them); returns the
+        number of triples (quads, for formats that keep the graphs) written."""
 
-    def dump(self, output: BinaryIO, format: str) -> None:
-        """Serialise the whole store (named graphs kept where the format can hold them)."""
-
-    def view(self):
-        """A read-only view whose ``select``, ``state``, ``modified`` and ``base_uri`` all see one
-        state of the store, for a reader that asks several queries (a resource page)."""
-
-    def state(self) -> str:
-        """An opaque token that changes whenever the content changes (for ETags and caches)."""
-
-    def modified(self) -> float | None:
-        """When the current content was published (POSIX seconds), for Last-Modified."""
+    def view(self) -> View:
+        """A read-only :class:`View` of one state of the store."""
 
     def run_query(self, query: str, **options) -> QueryAnswer:
         """Run a client's query with the time limit and size cap; see kg.store.runner.QueryRunner.run."""
 
     def warm_up(self) -> None:
         """Get ready for client queries now (start query processes), not on the first ones."""
+
+
+class OneStepApply:
+    """:meth:`Store.apply` for a store that has :meth:`Store.writer`."""
+
+    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
+        with self.writer() as writer:
+            writer.apply(Change(add, remove))
+            writer.publish(build or Build.unrecorded())

@@ -10,9 +10,9 @@ from rdflib.namespace import OWL, RDFS
 
 from kg.identity import from_json
 from kg.identity.mentions import PersonMention
-from kg.mapping.uris import curation_graph_uri, identity_graph_uri
 from kg.store.queries import sparql_string
 from kg.store.registry import QueryableStore
+from kg.uris import curation_graph_uri, identity_graph_uri
 from kg.vocab import DCTERMS, kg_namespace
 
 MAX_MENTIONS = 200  # an explanation lists at most this many mentions (and says how many there are)

@@ -4,7 +4,7 @@ Layout::
 
     STORE/current -> generations/g000007   (symlink, replaced atomically with os.replace)
     STORE/generations/g000007/             (a RocksDB directory, never written once published)
-    STORE/artifacts/g000007/               (its dumps, validation report and manifest; kg.store.dump)
+    STORE/artifacts/g000007/               (its dumps, validation report and manifest; kg.store.artifacts)
     STORE/.lock                            (POSIX lock held by the one writer)
 
 A writer checkpoints the current generation (RocksDB hard-links its immutable files, so this
@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -98,58 +99,114 @@ def artifacts_of(root: Path, generation: Path) -> Path:
     return root / ARTIFACTS / generation.name
 
 
-def write_generation(root: Path, change, describe=None) -> Path:
-    """Copy the current generation, apply ``change(store)`` to the copy, publish it.
+class StagedGeneration:
+    """A new generation being written: a copy of the current one, published or removed as a whole.
+
+    Made by :func:`stage_generation`, which holds the writer lock while it lives. The copy is made
+    when :attr:`store` is first used, so a writer that ends up writing nothing copies nothing.
+    """
+
+    def __init__(self, root: Path, previous: Path | None):
+        self.root, self.previous = root, previous
+        self.name = f"g{_number(previous) + 1:06d}"
+        self.staging = root / GENERATIONS / f"tmp-{self.name}"
+        self.staged_artifacts = root / ARTIFACTS / f"tmp-{self.name}"
+        self.published: Path | None = None
+        self._store: ox.Store | None = None
+
+    @property
+    def store(self) -> ox.Store:
+        """The writable copy (made on first use)."""
+        if self._store is None:
+            try:
+                _checkpoint(self.previous, self.staging)
+                crash_point("copied")
+                self._store = ox.Store(str(self.staging))
+            except OSError as exc:
+                raise write_error(self.root, exc, "write failed") from exc
+        return self._store
+
+    def publish(self, describe=None) -> Path:
+        """Flush the copy, write its artifacts, and flip ``current`` to it.
+
+        Args:
+            describe: a callable ``describe(store, directory, name)`` that writes the generation's
+                artifacts into ``directory`` (which it creates), before the generation is published.
+        """
+        try:
+            store = self.store
+            store.flush()
+            crash_point("written")
+            if describe is not None:
+                describe(store, self.staged_artifacts, self.name)
+            del store
+            self._close()
+            crash_point("described")
+            if describe is not None:
+                self.staged_artifacts.rename(self.root / ARTIFACTS / self.name)
+                crash_point("artifacts renamed")
+            published = self.staging.rename(self.root / GENERATIONS / self.name)
+            crash_point("generation renamed")
+            _point_current(self.root, published)
+            crash_point("published")
+        except OSError as exc:
+            raise write_error(self.root, exc, "write failed") from exc
+        self.published = published
+        return published
+
+    def _close(self) -> None:
+        self._store = None
+        gc.collect()  # pyoxigraph closes RocksDB when the object is freed
+
+    def discard(self, exc: BaseException | None) -> None:
+        """Remove what was staged (a failed or empty write); the published generation is untouched."""
+        # Close the copy first: a failed call's frames still hold it, and an open RocksDB would
+        # keep its deleted files' space and its LOCK, so a retry in this process would fail.
+        self._store = None
+        if exc is not None:
+            traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+        # Only the tmp- paths: anything renamed but not published is removed by the next writer.
+        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.staged_artifacts, ignore_errors=True)
+
+
+UNCHECKED = object()
+"""``expected`` of :func:`stage_generation` when the caller read nothing it must still find."""
+
+
+@contextmanager
+def stage_generation(root: Path, expected: Path | None | object = UNCHECKED) -> Iterator[StagedGeneration]:
+    """Hold the writer lock and stage the next generation; remove it unless it was published.
 
     Args:
         root: the store directory.
-        change: a callable that receives the writable pyoxigraph store of the new generation.
-        describe: a callable ``describe(store, directory, name)`` that writes the new
-            generation's artifacts into ``directory`` (which it creates), before it is published.
+        expected: the generation the caller read its decisions from (a ``Path``, or None for an
+            empty store); if another writer published since, nothing is staged. Not checked when
+            left out (:data:`UNCHECKED`).
 
     Raises:
-        StoreError: the disk is full, the directory is read-only, or another writer holds the lock.
+        StoreError: the disk is full, the directory is read-only, another writer holds the lock,
+            or another writer published since ``expected`` (nothing was written).
     """
     with writer_lock(root):
         _remove_unpublished(root)
         previous = current_generation(root)
-        name = f"g{_number(previous) + 1:06d}"
-        staging = root / GENERATIONS / f"tmp-{name}"
-        staged_artifacts = root / ARTIFACTS / f"tmp-{name}"
+        if expected is not UNCHECKED and previous != expected:
+            raise StoreError(str(root), f"another ingest published {previous.name if previous else 'nothing'} "
+                                        f"while this one read {expected.name if expected else 'an empty store'}; "
+                                        f"nothing was written: run it again")
+        staged = StagedGeneration(root, previous)
         try:
-            _checkpoint(previous, staging)
-            crash_point("copied")
-            store = ox.Store(str(staging))
-            change(store)
-            store.flush()
-            crash_point("written")
-            if describe is not None:
-                describe(store, staged_artifacts, name)
-            del store
-            gc.collect()  # pyoxigraph closes RocksDB when the object is freed
-            crash_point("described")
-            if describe is not None:
-                staged_artifacts.rename(root / ARTIFACTS / name)
-                crash_point("artifacts renamed")
-            published = staging.rename(root / GENERATIONS / name)
-            crash_point("generation renamed")
-            _point_current(root, published)
-            crash_point("published")
+            yield staged
         except BaseException as exc:
-            # Close the copy first: the failed call's frames still hold it, and an open RocksDB would
-            # keep its deleted files' space and its LOCK, so a retry in this process would fail.
-            store = None  # noqa: F841 - the reference that keeps it open
-            traceback.clear_frames(exc.__traceback__)
-            gc.collect()
-            # Only the tmp- paths: anything renamed but not published is removed by the next writer.
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(staged_artifacts, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise write_error(root, exc, "write failed") from exc
+            staged.discard(exc)
             raise
-        _remove_old(root, published)
+        if staged.published is None:
+            staged.discard(None)
+            return
+        _remove_old(root, staged.published)
         crash_point("cleaned")
-        return published
 
 
 CRASH_POINTS = ("copied", "written", "described", "artifacts renamed", "generation renamed", "link made",

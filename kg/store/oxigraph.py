@@ -8,27 +8,40 @@ N-Quads 4-11x faster than rdflib and answers lookups 1-12x and aggregates 3-16x 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from kg.config import DEFAULTS
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Change, Quad, unpack
-from kg.store.dump import Build, dump_graph, write_artifacts
-from kg.store.generations import artifacts_of, current_generation, open_read_only, write_generation
+from kg.quads import Change
+from kg.store.artifacts import write_artifacts
+from kg.store.base import OneStepApply
+from kg.store.build import Build
+from kg.store.generations import (
+    StagedGeneration,
+    artifacts_of,
+    current_generation,
+    open_read_only,
+    stage_generation,
+    write_error,
+)
 from kg.store.registry import StoreRegistry
 from kg.store.runner import QueryAnswer, QueryRunner
+from kg.store.serialise import dump_graph
 from kg.store.terms import to_quad, to_rdflib
 
 
-class OxigraphStore:
+class OxigraphStore(OneStepApply):
     """A pyoxigraph store in a directory; readers see the latest published generation."""
 
     exact_state = True  # state() reads the `current` link on every call
 
-    def __init__(self, root: Path, base_uri: str, query_workers: int = 2, query_timeout: float = 5.0):
+    def __init__(self, root: Path, base_uri: str, query_workers: int = DEFAULTS.query_workers,
+                 query_timeout: float = DEFAULTS.query_timeout):
         self.root = Path(root).absolute()  # Flask resolves relative paths against its package
         self.location = str(root)
         self.base_uri = base_uri
@@ -85,16 +98,14 @@ class OxigraphStore:
         """The current generation, pinned: every query on it reads the same graph, however many
         ingests publish meanwhile (a web page is built from several queries)."""
         reader = self.reader()
-        generation = self._reader_generation
-        return PinnedView(self.base_uri, self.location, reader, generation.name if generation else "empty",
-                          self.modified())
+        return PinnedView(self.base_uri, self.location, reader, self._reader_generation, self.modified())
 
     def dump(self, output: BinaryIO, format: str) -> int:
-        """Serialise the current generation (kg.store.dump.dump_graph); returns the triple/quad count."""
+        """Serialise the current generation (kg.store.serialise.dump_graph); returns the triple/quad count."""
         return dump_graph(self.reader(), output, format, self.base_uri)
 
     def artifacts(self) -> Path | None:
-        """The current generation's artifacts directory (kg.store.dump), None if it has none.
+        """The current generation's artifacts directory (kg.store.artifacts), None if it has none.
 
         A generation written before artifacts existed has none until the next ingest.
         """
@@ -109,36 +120,66 @@ class OxigraphStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None) -> None:
-        """Remove then add quads in a new generation, published with its artifacts.
+    @contextmanager
+    def writer(self) -> Iterator[GenerationWriter]:
+        """A write into a new generation (kg.store.base.Writer), published only by ``publish``.
 
-        Args:
-            build: what made the change (its SHACL report goes into the artifacts).
+        The generation read at this call is the one the write must build on: if another ingest
+        publishes first, the write is refused, nothing written (kg.store.generations).
         """
-        self.apply_stream([(add, remove)], lambda: build or Build.unrecorded())
+        writer = GenerationWriter(self, self.view())
+        try:
+            yield writer
+        except BaseException as exc:
+            writer.close(exc)
+            raise
+        writer.close(None)
+        if writer.published:
+            self._reader = None
 
-    def apply_stream(self, changes: Iterable[Change], build: Callable[[], Build]) -> None:
-        """Apply (add, remove) changes one after the other in one new generation, published at the end.
 
-        ``changes`` may be a generator that computes each change as the previous one is written
-        (kg.pipeline maps and validates a large batch in chunks): only one change is in memory
-        at a time. If it raises, the unpublished generation is removed and readers never see any
-        of it. ``build()`` is called after the last change, for the artifacts.
-        """
-        def change(store: ox.Store) -> None:
-            for add, remove, renames in map(unpack, changes):
-                for quad in remove:
-                    remove_from_union(store, to_quad(quad))
-                renamed = [rename_in_graph(store, graph, names) for graph, names in renames.items()]
-                additions = [to_quad(q) for q in add] + [q for quads in renamed for q in quads]
-                # no WAL; atomicity comes from the generation swap
-                store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
+class GenerationWriter:
+    """A write into a new generation (see :meth:`OxigraphStore.writer`)."""
 
-        def describe(store: ox.Store, directory: Path, name: str) -> None:
-            write_artifacts(store, directory, name, self.base_uri, build())
+    def __init__(self, store: OxigraphStore, view: PinnedView):
+        self._store, self._view = store, view
+        self._staging: ExitStack | None = None
+        self._staged: StagedGeneration | None = None
+        self.published = False
 
-        write_generation(self.root, change, describe)
-        self._reader = None
+    def registry(self) -> StoreRegistry:
+        return StoreRegistry(self._view)
+
+    def apply(self, change: Change) -> None:
+        """Remove, rename, then add, in the new generation (made on the first call). Only this
+        change is in memory: a large batch comes chunk by chunk."""
+        store = self._stage().store
+        try:
+            for quad in change.remove:
+                remove_from_union(store, to_quad(quad))
+            renamed = [rename_in_graph(store, graph, names) for graph, names in change.renames.items()]
+            additions = [to_quad(q) for q in change.add] + [q for quads in renamed for q in quads]
+            # no WAL; atomicity comes from the generation swap
+            store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
+        except OSError as exc:  # a full disk, as RocksDB says it
+            raise write_error(self._store.root, exc, "write failed") from exc
+
+    def publish(self, build: Build) -> None:
+        base = self._store.base_uri
+        self._stage().publish(lambda store, directory, name: write_artifacts(store, directory, name, base, build))
+        self.published = True
+
+    def _stage(self) -> StagedGeneration:
+        if self._staged is None:
+            self._staging = ExitStack()
+            self._staged = self._staging.enter_context(stage_generation(self._store.root, self._view.generation))
+        return self._staged
+
+    def close(self, exc: BaseException | None) -> None:
+        """End the write: a published generation stays, anything else staged is removed."""
+        if self._staging is not None:
+            staging, self._staging = self._staging, None
+            staging.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
 def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> list[ox.Quad]:
@@ -174,12 +215,16 @@ def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:
 class PinnedView:
     """One generation of a directory store, for reading (see :meth:`OxigraphStore.view`)."""
 
-    def __init__(self, base_uri: str, location: str, reader: ox.Store, state: str, modified: float | None):
+    def __init__(self, base_uri: str, location: str, reader: ox.Store, generation: Path | None,
+                 modified: float | None):
         self.base_uri, self.location, self._reader = base_uri, location, reader
-        self._state, self._modified = state, modified
+        self.generation, self._modified = generation, modified
+
+    def exists(self) -> bool:
+        return self.generation is not None
 
     def state(self) -> str:
-        return self._state
+        return self.generation.name if self.generation else "empty"
 
     def modified(self) -> float | None:
         return self._modified

@@ -14,8 +14,8 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.identity import Curation, KnownEntity, StoredMention, from_json
-from kg.mapping.uris import curation_graph_uri, identity_graph_uri, parse_uri
 from kg.store.queries import sparql_string
+from kg.uris import curation_graph_uri, identity_graph_uri, parse_uri
 from kg.vocab import BIBO, DCTERMS, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +27,13 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from kg.config import DEFAULTS
 from kg.errors import QueryError, StoreError
-from kg.mapping.batch import Change, Quad, Renames, unpack
-from kg.store.dump import MANIFEST, Build, dump_graph, write_artifacts
+from kg.formats import GRAPH_FORMATS, NQUADS, RESULT_FORMATS, RESULTS_JSON, RESULTS_XML
+from kg.quads import Change, Quad, Renames
+from kg.store.artifacts import MANIFEST, write_artifacts
+from kg.store.base import OneStepApply
+from kg.store.build import Build
 from kg.store.registry import StoreRegistry
 from kg.store.remote_update import (
     Generation,
@@ -41,6 +45,7 @@ from kg.store.remote_update import (
     staging_prefix,
 )
 from kg.store.runner import QueryAnswer, QueryRefused, QueryTimeout, ResultTooLarge, refuse_service
+from kg.store.serialise import dump_graph
 from kg.store.sparql_http import (
     AnswerTooLarge,
     DeadlineExceeded,
@@ -53,19 +58,17 @@ from kg.store.sparql_http import (
     spool_request,
 )
 from kg.store.terms import to_quad, to_rdflib
+from kg.vocab import kg_namespace
 
 MAX_REQUEST_BYTES = 96 * 1024 * 1024  # one update request; Oxigraph's server refuses bodies over 128 MiB
 SELECT_TIMEOUT = 60.0  # seconds of silence allowed for the pipeline's and the pages' own queries
 TRANSFER_TIMEOUT = 600.0  # ... for an update or a snapshot download
 STATE_TTL = 1.0  # seconds a generation read from the server is reused (one query per second, not per request)
 KEEP = 2  # artifact directories kept: the current generation's and the one before, for readers that opened it
-SPARQL_JSON = "application/sparql-results+json"
-RESULT_MEDIA = {"json": SPARQL_JSON, "xml": "application/sparql-results+xml", "csv": "text/csv",
-                "tsv": "text/tab-separated-values"}
-GRAPH_MEDIA = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json",
-               "rdfxml": "application/rdf+xml", "nquads": "application/n-quads"}
+SPARQL_JSON = RESULTS_JSON.media_type
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-_UNREAD = object()
+UNREAD = object()
+"""The generation of a write that read nothing first: it is read when the write is sent."""
 
 
 def locate_endpoints(url: str, update_url: str | None) -> tuple[str, str | None, str | None]:
@@ -89,13 +92,14 @@ class Snapshot:
     build: Build
 
 
-class RemoteStore:
+class RemoteStore(OneStepApply):
     """The Store interface over HTTP (kg.store.base.Store)."""
 
     exact_state = False  # state() is polled at most once per STATE_TTL
 
-    def __init__(self, query_url: str, update_url: str | None, base_uri: str, timeout: float = 5.0,
-                 artifacts_dir: Path = Path("data/artifacts"), data_url: str | None = None,
+    def __init__(self, query_url: str, update_url: str | None, base_uri: str,
+                 timeout: float = DEFAULTS.query_timeout, artifacts_dir: Path = DEFAULTS.artifacts_dir,
+                 data_url: str | None = None,
                  max_request_bytes: int = MAX_REQUEST_BYTES):
         self.query = Endpoint(query_url)
         self.update = Endpoint(update_url) if update_url else None
@@ -105,12 +109,11 @@ class RemoteStore:
         self.timeout = timeout
         self.artifacts_dir = Path(artifacts_dir).absolute()  # Flask resolves relative paths against its package
         self._cached: tuple[float, Generation | None] | None = None
-        self._expected: object = _UNREAD
         self.max_request_bytes = max_request_bytes
 
     @classmethod
-    def at(cls, url: str, base_uri: str, timeout: float = 5.0, update_url: str | None = None,
-           artifacts_dir: Path = Path("data/artifacts")) -> RemoteStore:
+    def at(cls, url: str, base_uri: str, timeout: float = DEFAULTS.query_timeout, update_url: str | None = None,
+           artifacts_dir: Path = DEFAULTS.artifacts_dir) -> RemoteStore:
         """The store at a ``KG_STORE`` URL (see :func:`locate_endpoints`)."""
         query_url, update_url, data_url = locate_endpoints(url, update_url)
         store = cls(query_url, update_url, base_uri, timeout, artifacts_dir, data_url)
@@ -185,7 +188,7 @@ class RemoteStore:
         refuse_service(query)
         text = f"BASE <{base_iri}>\n{query}" if base_iri else query
         params = [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
-        accept = f"{RESULT_MEDIA[results_format]}, {GRAPH_MEDIA[graph_format]}"
+        accept = f"{RESULT_FORMATS[results_format].media_type}, {GRAPH_FORMATS[graph_format].media_type}"
         try:
             reply = send(self.query, "POST", text.encode("utf-8"), _query_headers(accept), timeout=self.timeout,
                          params=params, deadline=time.monotonic() + self.timeout, max_bytes=max_bytes)
@@ -204,7 +207,7 @@ class RemoteStore:
         return QueryAnswer(_answer_kind(reply.media_type, reply.body), reply.body)
 
     def dump(self, output: BinaryIO, format: str) -> int:
-        """Serialise a snapshot of the server (kg.store.dump.dump_graph); returns the triple/quad count."""
+        """Serialise a snapshot of the server (kg.store.serialise.dump_graph); returns the triple/quad count."""
         return dump_graph(self.snapshot().store, output, format, self.base_uri)
 
     def snapshot(self) -> Snapshot:
@@ -242,7 +245,7 @@ class RemoteStore:
     @contextmanager
     def _pull(self) -> Iterator[Iterable[ox.Quad]]:
         if self.data is not None:
-            with open_response(self.data, "GET", None, {"Accept": "application/n-quads"}, TRANSFER_TIMEOUT) as answer:
+            with open_response(self.data, "GET", None, {"Accept": NQUADS.media_type}, TRANSFER_TIMEOUT) as answer:
                 yield ox.parse(answer, format=ox.RdfFormat.N_QUADS)
             return
         headers = _query_headers("text/tab-separated-values")
@@ -251,8 +254,7 @@ class RemoteStore:
             yield (ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows)
 
     def registry(self) -> StoreRegistry:
-        """Identity lookups; remembers the generation they read, which a later apply() must still find."""
-        self._expected = self.generation(fresh=True)
+        """Identity lookups over the server's identity graph, as it is at each query."""
         return StoreRegistry(self)
 
     def warm_up(self) -> None:
@@ -299,30 +301,21 @@ class RemoteStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def apply_stream(self, changes: Iterable[Change], build: Callable[[], Build]) -> None:
-        """Apply every change as one update (:meth:`apply`): a remote store is written atomically in
-        one guarded request, so the changes are gathered first (memory grows with the batch)."""
-        add: set[Quad] = set()
-        remove: set[Quad] = set()
-        renames: dict[str, dict[str, str]] = {}
-        for chunk_add, chunk_remove, chunk_renames in map(unpack, changes):  # as if applied in turn
-            chunk_remove = set(chunk_remove)
-            add -= chunk_remove
-            remove |= chunk_remove
-            add |= set(chunk_add)
-            for graph, names in chunk_renames.items():
-                renames.setdefault(graph, {}).update(names)
-        self.apply(add, remove, build(), renames)
+    @contextmanager
+    def writer(self) -> Iterator[RemoteWriter]:
+        """A write (kg.store.base.Writer), sent as one guarded update request by ``publish``."""
+        yield RemoteWriter(self)
 
-    def apply(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build | None = None,
-              renames: Renames | None = None) -> None:
+    def write(self, add: Iterable[Quad], remove: Iterable[Quad], build: Build, renames: Renames,
+              expected: Generation | None | object) -> None:
         """Remove quads, rename IRIs in graphs (``renames``, facts moving to another entity), add
-        quads, all in one update request, and publish the new generation's artifacts.
+        quads, all in one update request guarded by ``expected`` (the generation the write was
+        computed against; :data:`UNREAD` reads it now), and publish the new generation's artifacts.
 
         Raises:
             StoreError: no update endpoint; a removal with a blank node (SPARQL cannot name one);
-                the store changed since this ingest read it (nothing was written); the server
-                refused the update or could not be reached.
+                the store changed since ``expected`` (nothing was written); the server refused
+                the update or could not be reached.
         """
         if self.update is None:
             raise StoreError(self.location, "has no update endpoint, so it is read-only here; set KG_STORE_UPDATE "
@@ -334,10 +327,8 @@ class RemoteStore:
                 raise StoreError(self.location, f"cannot remove {quad}: SPARQL Update cannot name a blank node (a "
                                                 f"person split inside one source's author list needs the embedded "
                                                 f"store); nothing was written")
-        expected = self.generation(fresh=True) if self._expected is _UNREAD else self._expected
-        self._expected = _UNREAD
+        expected = self.generation(fresh=True) if expected is UNREAD else expected
         write_id = uuid.uuid4().hex
-        build = build or Build.unrecorded()
         with _artifacts_lock(self.artifacts_dir, self.location):  # readers here wait for the artifacts
             with tempfile.TemporaryFile() as spool:
                 request = render_update(self.base_uri, additions, removals, expected, write_id, build, renames=renames)
@@ -378,7 +369,7 @@ class RemoteStore:
             failure = exc  # a lost answer may hide an applied update: ask the server
         try:
             landed = self.select(f"ASK {{ GRAPH <{meta_graph_uri(self.base_uri)}> {{ ?g "
-                                 f"<{self.base_uri}ontology#writeId> \"{write_id}\" }} }}")[1][0][0]
+                                 f"<{kg_namespace(self.base_uri).writeId}> \"{write_id}\" }} }}")[1][0][0]
         except StoreError as exc:
             raise StoreError(self.location, f"the update was sent but the server cannot say whether it was "
                                             f"applied ({failure or exc}); check `kg stats` before retrying") from exc
@@ -398,7 +389,7 @@ def _query_headers(accept: str) -> dict[str, str]:
 
 def _answer_kind(media_type: str, body: bytes) -> str:
     """'graph', 'boolean' or 'solutions', from the answer's media type (and, for a tiny answer, its body)."""
-    if media_type in GRAPH_MEDIA.values():
+    if media_type in {f.media_type for f in GRAPH_FORMATS.values()}:
         return "graph"
     if len(body) < 512:  # an ASK answer is tiny; sniffing a larger body would only cost time
         if media_type == SPARQL_JSON:
@@ -407,7 +398,7 @@ def _answer_kind(media_type: str, body: bytes) -> str:
             except SyntaxError:
                 return "solutions"  # passed on as the server sent it; the client's parser will say what is wrong
             return "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-        if media_type == RESULT_MEDIA["xml"]:
+        if media_type == RESULTS_XML.media_type:
             return "boolean" if b"<boolean>" in body else "solutions"
     return "solutions"
 
@@ -435,3 +426,34 @@ def _remove_old_artifacts(directory: Path, current: int) -> None:
         if number.isdigit() and int(number) <= current - KEEP:
             shutil.rmtree(path, ignore_errors=True)
 
+
+
+class RemoteWriter:
+    """A write to a remote store (see :meth:`RemoteStore.writer`).
+
+    A remote store is written atomically in one guarded request, so the changes are gathered
+    here as if applied in turn (memory grows with the batch) and sent by :meth:`publish`.
+    """
+
+    def __init__(self, store: RemoteStore):
+        self._store = store
+        self._expected: Generation | None | object = UNREAD
+        self._add: set[Quad] = set()
+        self._remove: set[Quad] = set()
+        self._renames: dict[str, dict[str, str]] = {}
+
+    def registry(self) -> StoreRegistry:
+        """Identity lookups; the generation they read is the one the update must still find."""
+        self._expected = self._store.generation(fresh=True)
+        return StoreRegistry(self._store)
+
+    def apply(self, change: Change) -> None:
+        remove = set(change.remove)
+        self._add -= remove
+        self._remove |= remove
+        self._add |= set(change.add)
+        for graph, names in change.renames.items():
+            self._renames.setdefault(graph, {}).update(names)
+
+    def publish(self, build: Build) -> None:
+        self._store.write(self._add, self._remove, build, self._renames, self._expected)

@@ -37,9 +37,9 @@ from itertools import groupby
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.mapping.batch import Renames
-from kg.store.dump import Build
-from kg.vocab import DCTERMS
+from kg.quads import Renames
+from kg.store.build import Build
+from kg.vocab import DCTERMS, kg_namespace
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 BUILD_FIELDS = ("activity", "created", "conforms", "note", "lines", "report")
@@ -48,13 +48,13 @@ BUILD_FIELDS = ("activity", "created", "conforms", "note", "lines", "report")
 def meta_graph_uri(base: str) -> str:
     """The graph of the store's own bookkeeping (a remote store only; left out of dumps and VoID).
 
-    Minted here rather than in kg/mapping/uris.py: it is not a resource of the published graph.
+    Minted here rather than in kg/uris.py: it is not a resource of the published graph.
     """
     return f"{base}graph/meta"
 
 
 def _term(base: str, name: str) -> str:
-    return f"<{base}ontology#{name}>"
+    return f"<{kg_namespace(base)[name]}>"
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def _build_values(build: Build) -> Iterator[tuple[str, str]]:
 
 def build_of(base: str, meta_quads: Sequence[ox.Quad]) -> tuple[Generation | None, Build]:
     """The generation and the build recorded in the meta graph's quads (from a snapshot)."""
-    prefix = f"{base}ontology#"
+    prefix = str(kg_namespace(base))
     meta = ox.NamedNode(meta_graph_uri(base))
     values = {q.predicate.value.removeprefix(prefix): q.object.value
               for q in meta_quads if q.subject == meta and q.predicate.value.startswith(prefix)}

@@ -28,12 +28,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.errors import QueryRefused, QueryTimeout, ResultTooLarge  # also importable from here, as before
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+
 BACKSTOP_S = 5  # seconds past its time limit after which a query process ends itself
 START_S = 30.0  # seconds a query process may take to start (the first one starts the fork server) before 503
-RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
-GRAPH_FORMATS = {
-    "turtle": "TURTLE", "ntriples": "N_TRIPLES", "jsonld": "JSON_LD", "rdfxml": "RDF_XML", "nquads": "N_QUADS",
-}
 
 # Strings, IRIs and comments, which may contain the word SERVICE harmlessly.
 _NOT_KEYWORDS = re.compile(
@@ -42,18 +41,6 @@ _NOT_KEYWORDS = re.compile(
     r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
 )
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-
-
-class QueryRefused(Exception):
-    """The query is malformed or not allowed here (a client error: HTTP 400)."""
-
-
-class QueryTimeout(Exception):
-    """The query ran past the time limit and was stopped (HTTP 503)."""
-
-
-class ResultTooLarge(Exception):
-    """The serialised result would exceed the size cap (HTTP 422: the query is fine, its answer too big)."""
 
 
 @dataclass(frozen=True)
@@ -97,9 +84,9 @@ def execute(store: ox.Store, request: dict) -> QueryAnswer:
         raise QueryRefused(str(exc)) from exc
     out = _CappedBuffer(request["max_bytes"])
     if isinstance(result, ox.QueryTriples):
-        result.serialize(out, getattr(ox.RdfFormat, GRAPH_FORMATS[request["graph_format"]]))
+        result.serialize(out, getattr(ox.RdfFormat, GRAPH_FORMATS[request["graph_format"]].oxigraph))
         return QueryAnswer("graph", bytes(out.buffer))
-    result.serialize(out, getattr(ox.QueryResultsFormat, RESULT_FORMATS[request["results_format"]]))
+    result.serialize(out, getattr(ox.QueryResultsFormat, RESULT_FORMATS[request["results_format"]].oxigraph))
     kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
     return QueryAnswer(kind, bytes(out.buffer))
 

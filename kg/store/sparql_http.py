@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
+from kg.errors import InternalError
+
 READ_SIZE = 65536
 MESSAGE_LIMIT = 2000  # characters of a server's error message passed on
 
 
-class EndpointError(Exception):
-    """The server could not be reached, or answered with an error status.
+class EndpointError(InternalError):
+    """The server could not be reached, or answered with an error status (kg.store.remote turns
+    it into QueryRefused, QueryTimeout, QueryError or StoreError).
 
     Attributes:
         status: the HTTP status, or None when no answer came (refused, reset, timed out).
@@ -37,11 +40,11 @@ class EndpointError(Exception):
         super().__init__(f"{url}: {answer}: {message}")
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceeded(InternalError):
     """No complete answer before the deadline."""
 
 
-class AnswerTooLarge(Exception):
+class AnswerTooLarge(InternalError):
     """The answer grew past the size cap while it was read."""
 
 

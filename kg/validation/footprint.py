@@ -24,6 +24,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from kg.errors import InternalError
 from kg.vocab import SH
 
 TARGET_PREDICATES = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
@@ -46,7 +47,7 @@ LIST_SHAPE_PARAMETERS = (SH["and"], SH["or"], SH.xone)
 PATH_STEPS = (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
 
 
-class UnsupportedShapeError(Exception):
+class UnsupportedShapeError(InternalError):
     """A shape reads more around a node than the part model gives (internal to this module)."""
 
 

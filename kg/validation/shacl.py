@@ -46,7 +46,7 @@ from kg.validation.partition import (
     untargeted_shapes,
 )
 from kg.validation.report import PartReport, ValidationReport, merge_reports, read_report
-from kg.vocab import PREFIXES, SH, kg_namespace
+from kg.vocab import bind_prefixes, prefixes
 
 SHAPES_GLOB = "*.shapes.ttl"
 
@@ -86,18 +86,10 @@ def load_turtle_dir(directory: Path, glob: str, base_uri: str, expected: str) ->
     if not paths:
         raise SourceError(str(directory), f"no {glob} files; expected {expected}")
     graph = Graph()
-    bind_prefixes(graph, base_uri)
+    bind_prefixes(graph, prefixes(base_uri, "sh"))  # the project's, replacing rdflib's defaults
     for path in paths:
         parse_turtle_file(graph, path, base_uri)
     return graph
-
-
-def bind_prefixes(graph: Graph, base_uri: str) -> None:
-    """Bind the project's prefixes (and ``kg``, ``sh``) on a graph, replacing rdflib's defaults."""
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    graph.bind("kg", kg_namespace(base_uri), override=True, replace=True)
-    graph.bind("sh", SH, override=True, replace=True)
 
 
 def parse_turtle_file(graph: Graph, path: Path, base_uri: str) -> None:

@@ -1,20 +1,25 @@
 """The web layer: SPARQL endpoint, linked-data resources, dumps and dataset descriptions.
 
-Public surface: :func:`create_app`. Handlers reach the store and settings through
-:func:`get_store` and :func:`get_settings`; the store is only ever read here.
+Public surface: :func:`create_app`. Handlers reach the store, settings, cache and gates through
+kg.web.context; the store is only ever read here.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.config import Settings
 from kg.store import Store, open_configured_store
 from kg.web.cache import StateCache
+from kg.web.context import attach
+from kg.web.dumps import blueprint as dumps
 from kg.web.errors import register_error_handlers
 from kg.web.fairness import gates_for
+from kg.web.home import blueprint as home
+from kg.web.resources import blueprint as resources
+from kg.web.sparql import blueprint as sparql
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -35,13 +40,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         store: the store to serve; by default the one the settings name (``store``: a directory or a URL).
     """
     app = Flask(__name__)
-    app.config["KG_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
-    store = app.extensions["kg_store"] = store or open_configured_store(settings)
+    store = store or open_configured_store(settings)
     # a polled state could serve a worker's old answers for a second after another showed new ones
     caching = settings.cache_bytes and store.exact_state
-    app.extensions["kg_cache"] = StateCache(settings.cache_bytes) if caching else None
-    app.extensions["kg_gates"] = gates_for(settings)
+    attach(app, settings, store, StateCache(settings.cache_bytes) if caching else None, gates_for(settings))
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
     CORS(app, origins="*", send_wildcard=True, methods=["GET", "HEAD", "POST", "OPTIONS"], max_age=86400,
@@ -54,11 +57,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kg.web.dumps import blueprint as dumps
-    from kg.web.home import blueprint as home
-    from kg.web.resources import blueprint as resources
-    from kg.web.sparql import blueprint as sparql
-
     for blueprint in (home, sparql, dumps, resources):
         app.register_blueprint(blueprint)
 
@@ -67,16 +65,3 @@ def _add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
-
-
-def get_store() -> Store:
-    return current_app.extensions["kg_store"]
-
-
-def get_cache() -> StateCache | None:
-    """This worker's answers per store state (kg.web.cache), None when KG_CACHE_BYTES is 0."""
-    return current_app.extensions["kg_cache"]
-
-
-def get_settings() -> Settings:
-    return current_app.config["KG_SETTINGS"]

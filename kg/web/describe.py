@@ -25,15 +25,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
-from kg.mapping.uris import identity_graph_uri, inferred_graph_uri
+from kg.config import DEFAULTS
 from kg.store import Store
-from kg.vocab import BIBO, DCTERMS, FOAF, PREFIXES, SCHEMA, VOID, kg_namespace
+from kg.uris import identity_graph_uri, inferred_graph_uri
+from kg.vocab import BIBO, DCTERMS, FOAF, SCHEMA, VOID, prefixes
 
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 Quad = tuple[Node, URIRef, Node, URIRef]
 Triple = tuple[Node, URIRef, Node]
 
@@ -114,7 +114,7 @@ class Description:
 
     @cached_property
     def prefixes(self) -> dict[str, str]:
-        return {**PREFIXES, "kg": str(kg_namespace(self.base)), "hydra": str(HYDRA), "void": str(VOID)}
+        return prefixes(self.base, "hydra", "void")
 
     def values(self, subject: Node, curie: str | URIRef) -> list[Node]:
         """The objects of ``subject curie ?o``, sorted, each once."""
@@ -274,7 +274,7 @@ def read_status(store: Store, uri: str) -> Status:
                   survivor if isinstance(survivor, URIRef) else None)
 
 
-def describe(store: Store, uri: str, kind: str, page: int = 1, page_size: int = 100) -> Description:
+def describe(store: Store, uri: str, kind: str, page: int = 1, page_size: int = DEFAULTS.page_size) -> Description:
     """Read the bounded description of ``uri`` (a URI of ``kind``) for one page of its inbound list."""
     description = Description(URIRef(uri), kind, store.base_uri)
     reader = _READERS[kind]

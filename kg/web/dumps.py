@@ -1,6 +1,6 @@
 """Dumps, the VoID and DCAT description of the dataset, and the validation report of the build.
 
-Everything here is read from the current generation's artifacts (kg.store.dump), written when
+Everything here is read from the current generation's artifacts (kg.store.artifacts), written when
 the generation was built: no request counts triples. Specs: VoID, https://www.w3.org/TR/void/;
 DCAT 3, https://www.w3.org/TR/vocab-dcat-3/; SPDX checksums, https://spdx.org/rdf/terms/.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,27 +18,38 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, FOAF, RDF, XSD
 from werkzeug.exceptions import NotFound
 
+from kg import formats
 from kg.config import Settings
-from kg.mapping.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
-from kg.store.dump import MANIFEST, read_manifest
-from kg.vocab import BIBO, DCTERMS, FABIO, PAV, PREFIXES, SCHEMA, VOID
-from kg.web import get_cache, get_settings, get_store
+from kg.store.artifacts import MANIFEST
+from kg.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
+from kg.vocab import (
+    BIBO,
+    DCTERMS,
+    FABIO,
+    FORMATS,
+    PAV,
+    PREFIXES,
+    SCHEMA,
+    SD,
+    SPDX,
+    VOID,
+    bind_prefixes,
+    kg_namespace,
+    prefixes,
+)
 from kg.web.cache import remember
-from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, SUFFIXES, TURTLE, negotiate
+from kg.web.context import current_artifacts, current_manifest, get_cache, get_settings, get_store
+from kg.web.http import HTML, JSONLD, RDF_TYPES, SUFFIXES, TURTLE, Validators, conditional, negotiate, rdflib_format
 
 blueprint = Blueprint("dumps", __name__)
 
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
 IANA = "http://www.iana.org/assignments/media-types/"
 PROV = Namespace(PREFIXES["prov"])
 VOCABULARIES = (SCHEMA, FOAF, BIBO, FABIO, PROV, PAV)
-FORMAT_IRIS = {"text/turtle": FORMATS.Turtle, "application/n-triples": FORMATS["N-Triples"],
-               "application/n-quads": FORMATS["N-Quads"]}
-JSON = "application/json"
-TEXT = "text/plain"
-VOID_TYPES = [TURTLE, HTML, JSONLD, RDFXML, NTRIPLES]  # Turtle for clients that send no Accept
+FORMAT_IRIS = {f.media_type: FORMATS[f.w3c] for f in (formats.TURTLE, formats.NTRIPLES, formats.NQUADS)}
+JSON = formats.JSON
+TEXT = formats.TEXT
+VOID_TYPES = [TURTLE, HTML, *(t for t in RDF_TYPES if t != TURTLE)]  # Turtle for clients that send no Accept
 
 
 # -- routes --------------------------------------------------------------------------------------
@@ -48,14 +60,15 @@ def index():
     """The dump files of the current generation: size, count, SHA-256, link (HTML or JSON)."""
     media = negotiate([HTML, JSON])
     manifest = current_manifest()
-    files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
-    if media == JSON:
-        body = {"generation": _generation(manifest), "created": (manifest or {}).get("created"), "files": files,
-                "manifest": _url("dumps/" + MANIFEST) if manifest else None}
-        response = jsonify(body)
-    else:
-        response = Response(render_template("dumps.html", view="dumps", manifest=manifest, files=files), mimetype=HTML)
-    return conditional(response, manifest, media, vary=True)
+
+    def listing() -> Response:
+        files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
+        if media == JSON:
+            return jsonify({"generation": _generation(manifest), "created": (manifest or {}).get("created"),
+                            "files": files, "manifest": _url("dumps/" + MANIFEST) if manifest else None})
+        return Response(render_template("dumps.html", view="dumps", manifest=manifest, files=files), mimetype=HTML)
+
+    return dataset_answer(listing, manifest, media, vary=True)
 
 
 @blueprint.get("/dumps/<name>")
@@ -90,10 +103,14 @@ def validation():
     if media != HTML:
         return validation_file("validation.ttl" if media == TURTLE else "validation.txt", vary=True)
     directory, manifest = _require_artifacts()
-    text = (directory / "validation.txt").read_text(encoding="utf-8")
-    _header, _blank, results = text.partition("\n\n")
-    page = render_template("validation.html", manifest=manifest, results=results.splitlines())
-    return conditional(Response(page, mimetype=HTML), manifest, media, vary=True)
+
+    def report() -> Response:
+        text = (directory / "validation.txt").read_text(encoding="utf-8")
+        _header, _blank, results = text.partition("\n\n")
+        page = render_template("validation.html", manifest=manifest, results=results.splitlines())
+        return Response(page, mimetype=HTML)
+
+    return dataset_answer(report, manifest, media, vary=True)
 
 
 @blueprint.get("/validation.ttl")
@@ -115,17 +132,6 @@ def validation_file(name: str, vary: bool = False):
 
 
 # -- reading the artifacts -----------------------------------------------------------------------
-
-
-def current_artifacts() -> tuple[Path | None, dict | None]:
-    """The current generation's artifacts directory and manifest; (None, None) when it has none."""
-    directory = get_store().artifacts()
-    manifest = read_manifest(directory) if directory is not None else None
-    return (directory, manifest) if manifest is not None else (None, None)
-
-
-def current_manifest() -> dict | None:
-    return current_artifacts()[1]
 
 
 def _require_artifacts() -> tuple[Path, dict]:
@@ -171,18 +177,17 @@ def _listed(entry: dict) -> dict:
 # -- caching -------------------------------------------------------------------------------------
 
 
-def conditional(response: Response, manifest: dict | None, *variant: str, vary: bool = False) -> Response:
-    """Set ETag and Last-Modified from the generation, and answer 304 when the client has it."""
+def dataset_answer(build: Callable[[], Response], manifest: dict | None, *variant: str,
+                   vary: bool = False) -> Response:
+    """An answer about the dataset (home, dumps, VoID, report): its ETag and Last-Modified come
+    from the generation and the settings it shows, and a client that has it gets a 304."""
     settings = get_settings()
     parts = [request.endpoint or "", _generation(manifest), (manifest or {}).get("created", ""), settings.base_uri,
              settings.title, settings.license, *variant]
-    response.set_etag(hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32])
-    modified = _modified()
-    if modified is not None:
-        response.last_modified = modified
+    response = conditional(Validators.of(parts, get_store().modified()), build)
     if vary:
         response.vary.add("Accept")
-    return response.make_conditional(request)
+    return response
 
 
 def _modified() -> datetime | None:
@@ -204,9 +209,13 @@ def _url(path: str) -> str:
 def _void_response(media: str, vary: bool = True) -> Response:
     """The dataset description in ``media``, rendered once per store state (kg.web.cache)."""
     manifest = current_manifest()
-    body = remember(get_cache(), get_store().state(), ("void", media),
-                    lambda: _render_void(manifest, media).encode("utf-8"), len)
-    return conditional(Response(body, mimetype=media), manifest, media, vary=vary)
+
+    def document() -> Response:
+        body = remember(get_cache(), get_store().state(), ("void", media),
+                        lambda: _render_void(manifest, media).encode("utf-8"), len)
+        return Response(body, mimetype=media)
+
+    return dataset_answer(document, manifest, media, vary=vary)
 
 
 def _render_void(manifest: dict | None, media: str) -> str:
@@ -220,12 +229,12 @@ def _render_void(manifest: dict | None, media: str) -> str:
     else:
         graph = describe_dataset(manifest, settings)
         options = {"auto_compact": True} if media == JSONLD else {}
-        body = graph.serialize(format=RDFLIB_FORMATS[RDF_TYPES[media][0]], **options)
+        body = graph.serialize(format=rdflib_format(media), **options)
     return body
 
 
 def _void_alternates() -> list[tuple[str, str]]:
-    return [(media, _url(f"void.{suffix}")) for media, (_name, suffix) in RDF_TYPES.items()]
+    return [(media, _url(f"void.{f.suffix}")) for media, f in RDF_TYPES.items()]
 
 
 def _sorted_counts(manifest: dict | None, key: str) -> list[tuple[str, int]]:
@@ -253,7 +262,7 @@ def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
     add((dataset, DCAT.landingPage, URIRef(base)))
     add((dataset, VOID.sparqlEndpoint, sparql_endpoint_uri(base)))
     add((dataset, VOID.uriSpace, Literal(base)))
-    add((dataset, VOID.vocabulary, URIRef(f"{base}ontology#")))
+    add((dataset, VOID.vocabulary, URIRef(kg_namespace(base))))
     for vocabulary in VOCABULARIES:
         add((dataset, VOID.vocabulary, URIRef(str(vocabulary))))
     add((service, RDF.type, DCAT.DataService))
@@ -341,16 +350,12 @@ def _describe_entry(entry: dict) -> str:
 
 
 def _new_graph(base: str) -> Graph:
-    graph = Graph(bind_namespaces="core")
-    for prefix, namespace in {**PREFIXES, "kg": f"{base}ontology#", "void": VOID, "dcat": DCAT, "spdx": SPDX,
-                              "sd": SD, "formats": FORMATS}.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph
+    return bind_prefixes(Graph(bind_namespaces="core"), prefixes(base, "void", "dcat", "spdx", "sd", "formats"))
 
 
 def _local_name(iri: str, base: str) -> str:
     """A readable, unique fragment for a class, property or graph IRI: ``schema-Person``."""
-    namespaces = {**PREFIXES, "kg": f"{base}ontology#", "base": base}
+    namespaces = {**prefixes(base), "base": base}
     for prefix, namespace in sorted(namespaces.items(), key=lambda item: -len(item[1])):
         rest = iri[len(namespace):]
         if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_/.-]*", rest):

@@ -2,7 +2,8 @@
 
 Client faults get their 4xx with the parser's or router's own message; a store that cannot be
 read answers 503 with Retry-After; anything unexpected is logged with its traceback and answered
-500 without details. The body is JSON, HTML, or
+500 without details. A :class:`KgError` says itself which of these it is (its class attributes,
+see kg.errors), so one handler serves them all. The body is JSON, HTML, or
 a comment in the requested RDF syntax, chosen by the Accept header.
 """
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.errors import StoreError
-from kg.store import QueryRefused, QueryTimeout, ResultTooLarge
-from kg.web.negotiation import HTML, NTRIPLES, TURTLE
+from kg.errors import KgError
+from kg.web.context import get_settings
+from kg.web.http import HTML, NTRIPLES, TURTLE
 
 log = logging.getLogger("kg.web")
 ERROR_TYPES = [HTML, "application/json", "application/sparql-results+json", "application/ld+json", TURTLE,
@@ -47,26 +48,19 @@ def handle_http_exception(exc: HTTPException) -> Response:
     return error_response(exc.code or 500, exc.name, exc.description or exc.name, headers)
 
 
-def handle_query_refused(exc: QueryRefused) -> Response:
-    return error_response(400, "Bad Request", str(exc))
-
-
-def handle_query_timeout(exc: QueryTimeout) -> Response:
-    retry = current_app.config["KG_SETTINGS"].retry_after
-    return error_response(503, "Service Unavailable", str(exc), {"Retry-After": str(retry)})
-
-
-def handle_result_too_large(exc: ResultTooLarge) -> Response:
-    return error_response(422, "Unprocessable Content", str(exc))
-
-
-def handle_store_error(exc: StoreError) -> Response:
-    """The store cannot be read now (a remote store down, a directory gone): 503 with Retry-After,
-    logged as one line (not a bug, so no traceback); the store's location stays in the log."""
-    log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
-    retry = current_app.config["KG_SETTINGS"].retry_after
-    return error_response(503, "Service Unavailable", "the store cannot be read right now; try again later",
-                          {"Retry-After": str(retry)})
+def handle_kg_error(exc: KgError) -> Response:
+    """Answer as the error's class says; a message the client is not shown goes to the log: one
+    line for an expected fault (a store down), the traceback for one to fix."""
+    if exc.public_detail is None:
+        detail = str(exc)
+    else:
+        detail = exc.public_detail
+        if exc.log_line is not None:
+            log.warning("%s on %s %s: %s", exc.log_line, request.method, request.path, exc)
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+    headers = {"Retry-After": str(get_settings().retry_after)} if exc.retry_after else None
+    return error_response(exc.http_status, exc.title, detail, headers)
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -76,8 +70,5 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(QueryRefused, handle_query_refused)
-    app.register_error_handler(QueryTimeout, handle_query_timeout)
-    app.register_error_handler(ResultTooLarge, handle_result_too_large)
-    app.register_error_handler(StoreError, handle_store_error)
+    app.register_error_handler(KgError, handle_kg_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -30,8 +30,10 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, request
+from flask import request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
+
+from kg.web.context import get_gates
 
 
 class ClientGate:
@@ -124,5 +126,5 @@ def gates_for(settings) -> dict[str, ClientGate]:
 @contextmanager
 def client_slot(kind: str) -> Iterator[None]:
     """Hold one unit of the requesting client's share of ``kind`` work (see the module docstring)."""
-    with current_app.extensions["kg_gates"][kind].slot(request.remote_addr or "unknown"):
+    with get_gates()[kind].slot(request.remote_addr or "unknown"):
         yield

@@ -1,6 +1,6 @@
 """The home page: what the dataset is, its counts, a search by name or title, links to everything.
 
-The counts come from the current generation's manifest (kg.store.dump), computed at build time.
+The counts come from the current generation's manifest (kg.store.artifacts), computed at build time.
 The search is a case-insensitive substring match over the ``schema:name`` (and
 ``schema:alternateName``) of persons and works, at most :data:`LIMIT` results.
 """
@@ -11,9 +11,9 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import BadRequest
 
 from kg.store import sparql_string
-from kg.web import get_store
-from kg.web.dumps import conditional, current_manifest
-from kg.web.negotiation import HTML, negotiate
+from kg.web.context import current_manifest, get_store
+from kg.web.dumps import dataset_answer
+from kg.web.http import HTML, negotiate
 
 blueprint = Blueprint("home", __name__)
 
@@ -43,10 +43,14 @@ def home():
     if len(text) > MAX_SEARCH_CHARS:
         raise BadRequest(f"the search text has {len(text)} characters; at most {MAX_SEARCH_CHARS} are allowed")
     manifest = current_manifest()
-    counts = {key: (manifest or {}).get("counts", {}).get(key, 0) for key in COUNTED}
-    results = search_entities(text) if text else None
-    page = render_template("home.html", manifest=manifest, counts=counts, q=text, results=results, limit=LIMIT)
-    return conditional(Response(page, mimetype=HTML), manifest, HTML, text)
+
+    def page() -> Response:
+        counts = {key: (manifest or {}).get("counts", {}).get(key, 0) for key in COUNTED}
+        results = search_entities(text) if text else None
+        return Response(render_template("home.html", manifest=manifest, counts=counts, q=text, results=results,
+                                        limit=LIMIT), mimetype=HTML)
+
+    return dataset_answer(page, manifest, HTML, text)
 
 
 def search_entities(text: str) -> list[dict]:

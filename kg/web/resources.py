@@ -12,33 +12,40 @@ its survivor, or 410 Gone (kg.pipeline.retire).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, redirect, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from werkzeug.exceptions import BadRequest, Gone, HTTPException, NotFound
 
-from kg.mapping.uris import SLUG_PATTERN, parse_uri
 from kg.store.explain import explain
-from kg.vocab import FOAF, SCHEMA
-from kg.web import get_cache, get_settings, get_store
+from kg.uris import SLUG_PATTERN, parse_uri
+from kg.vocab import FOAF, HYDRA, SCHEMA
+from kg.web.cache import remember
 from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
-from kg.web.describe import HYDRA, Description, Paging, describe, read_status
+from kg.web.context import get_cache, get_settings, get_store
+from kg.web.describe import Description, Paging, describe, read_status
 from kg.web.fairness import client_slot
-from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, negotiate
+from kg.web.http import (
+    HTML,
+    JSONLD,
+    LABELS,
+    PAGE_CACHE_CONTROL,
+    RDF_TYPES,
+    Validators,
+    conditional,
+    negotiate,
+    rdflib_format,
+)
 
 blueprint = Blueprint("resources", __name__)
 
-DOCUMENT_TYPES = [HTML, TURTLE, JSONLD, RDFXML, NTRIPLES]  # first one wins when Accept is absent
-MEDIA_SUFFIXES = {HTML: "html", **{media: suffix for media, (_name, suffix) in RDF_TYPES.items()}, **CITATION_TYPES}
+DOCUMENT_TYPES = [HTML, *RDF_TYPES]  # first one wins when Accept is absent
+MEDIA_SUFFIXES = {HTML: "html", **{media: f.suffix for media, f in RDF_TYPES.items()}, **CITATION_TYPES}
 SUFFIX_MEDIA = {suffix: media for media, suffix in MEDIA_SUFFIXES.items()} | {"csl": CSL_JSON}
-MEDIA_LABELS = {HTML: "HTML", TURTLE: "Turtle", JSONLD: "JSON-LD", RDFXML: "RDF/XML", NTRIPLES: "N-Triples",
-                BIBTEX: "BibTeX", CSL_JSON: "CSL-JSON", RIS: "RIS"}
-CACHE_CONTROL = "public, max-age=60"
+MEDIA_LABELS = {**LABELS, BIBTEX: "BibTeX", CSL_JSON: "CSL-JSON", RIS: "RIS"}
 _NAME = re.compile(rf"(?P<slug>{SLUG_PATTERN})(?:\.(?P<suffix>csl\.json|[a-z]+))?")
 _PAGE = re.compile(r"[1-9][0-9]{0,8}")
 
@@ -109,29 +116,31 @@ def serve(target: Target) -> Response:
             return moved
         raise refused
     key = ("resource", target.requested, media, page)
-    cached = cache.get(state, key) if cache else None
-    if cached is None and (moved := check_status(store, target)) is not None:
+    if not (cache and cache.get(state, key)) and (moved := check_status(store, target)) is not None:
         return moved
-    etag, modified = _validators(store, media, page)
-    if _not_modified(etag, modified):
-        not_modified = Response(status=304)
-        del not_modified.headers["Content-Type"]  # no body, so no type; the validators say enough
-        return _finish(not_modified, target, media, etag, modified)
-    if cached is None:
-        with client_slot("describe"):
-            description = describe(store, target.uri, target.kind, page, get_settings().page_size)
-            if media == HTML and target.kind in ("author", "paper"):
-                description.why = explain(store, target.uri)
-        paging = description.paging or Paging(1, 1, 1)
-        if page > paging.last:
-            raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")
-        cached = (render(description, target, media, page).encode("utf-8"), paging)
-        if cache:
-            cache.put(state, key, cached, len(cached[0]))
-    body, paging = cached
-    response = Response(body, content_type=_content_type(media))
-    _link_pages(response, target.requested, paging)
-    return _finish(response, target, media, etag, modified)
+
+    def page_answer() -> Response:
+        body, paging = remember(cache, state, key, lambda: _render_page(store, target, media, page),
+                                lambda kept: len(kept[0]))
+        response = Response(body, content_type=_content_type(media))
+        _link_pages(response, target.requested, paging)
+        return response
+
+    # weak: the bytes of a page may change with kg's version while what it says does not
+    validators = Validators.of([state, request.path, media, str(page)], store.modified(), weak=True)
+    return _finish(conditional(validators, page_answer), target, media)
+
+
+def _render_page(store, target: Target, media: str, page: int) -> tuple[bytes, Paging]:
+    """A resource's description rendered in ``media``, with its paging."""
+    with client_slot("describe"):
+        description = describe(store, target.uri, target.kind, page, get_settings().page_size)
+        if media == HTML and target.kind in ("author", "paper"):
+            description.why = explain(store, target.uri)
+    paging = description.paging or Paging(1, 1, 1)
+    if page > paging.last:
+        raise NotFound(f"{target.uri} has {paging.last} page(s); there is no page {page}")
+    return render(description, target, media, page).encode("utf-8"), paging
 
 
 def check_status(store, target: Target) -> Response | None:
@@ -162,27 +171,8 @@ def read_page() -> int:
 
 # -- caching -------------------------------------------------------------------------------------
 
-def _validators(view, media: str, page: int) -> tuple[str, datetime | None]:
-    """A weak ETag and Last-Modified, both from the generation the page is read from."""
-    seed = "\n".join([view.state(), request.path, media, str(page)])
-    modified = view.modified()
-    return (hashlib.sha256(seed.encode()).hexdigest()[:32],
-            datetime.fromtimestamp(int(modified), UTC) if modified is not None else None)
-
-
-def _not_modified(etag: str, modified: datetime | None) -> bool:
-    """RFC 9110 13.1.2/13.1.3: If-None-Match wins over If-Modified-Since when both are sent."""
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.if_modified_since
-    return bool(since and modified and modified <= since)
-
-
-def _finish(response: Response, target: Target, media: str, etag: str, modified: datetime | None) -> Response:
-    response.set_etag(etag, weak=True)
-    if modified is not None:
-        response.last_modified = modified
-    response.headers["Cache-Control"] = CACHE_CONTROL
+def _finish(response: Response, target: Target, media: str) -> Response:
+    response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
     if target.suffix is None:
         response.vary.add("Accept")
         response.headers["Content-Location"] = target.alternate(media)
@@ -220,7 +210,7 @@ def render(d: Description, target: Target, media: str, page: int) -> str:
         return render_citation(d, media)
     graph = d.graph()
     _add_document(graph, d, page_url(target.alternate(media), page))
-    rdf_format = RDFLIB_FORMATS[RDF_TYPES[media][0]]
+    rdf_format = rdflib_format(media)
     options = {"context": d.prefixes} if media == JSONLD else {}
     return graph.serialize(format=rdf_format, **options)
 

@@ -16,21 +16,20 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from flask import Blueprint, Response, render_template, request
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
+from kg import formats
 from kg.store import QueryAnswer, list_queries
-from kg.vocab import DCTERMS, VOID
-from kg.web import get_cache, get_settings, get_store
+from kg.vocab import DCTERMS, FORMATS, SD, VOID
 from kg.web.cache import remember
+from kg.web.context import current_manifest, get_cache, get_settings, get_store
 from kg.web.fairness import client_slot
-from kg.web.negotiation import HTML, JSONLD, NTRIPLES, RDF_TYPES, RDFLIB_FORMATS, RDFXML, TURTLE, best_match, negotiate
+from kg.web.http import HTML, RDF_TYPES, best_match, negotiate, rdflib_format
 
 blueprint = Blueprint("sparql", __name__)
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
@@ -39,14 +38,14 @@ READ_ONLY = ("this SPARQL endpoint is read-only: SPARQL Update is refused in eve
 
 # media type -> runner format; within a family the first is the default, and the order breaks q-value ties
 BOOLEAN_TYPES = {
-    "application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
-    "application/json": "json", "application/xml": "xml",
+    formats.RESULTS_JSON.media_type: "json", formats.RESULTS_XML.media_type: "xml",
+    formats.JSON: "json", "application/xml": "xml",  # the generic names, for clients that send only those
 }
-SOLUTION_TYPES = {**BOOLEAN_TYPES, "text/csv": "csv", "text/tab-separated-values": "tsv"}
-GRAPH_TYPES = {TURTLE: "turtle", NTRIPLES: "ntriples", JSONLD: "jsonld", RDFXML: "rdfxml"}
+SOLUTION_TYPES = {**BOOLEAN_TYPES, **{f.media_type: f.name for f in (formats.RESULTS_CSV, formats.RESULTS_TSV)}}
+GRAPH_TYPES = {f.media_type: f.name for f in (formats.TURTLE, formats.NTRIPLES, formats.JSONLD, formats.RDFXML)}
 ALL_TYPES = [*SOLUTION_TYPES, *GRAPH_TYPES]
-FORMAT_IRIS = [FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
-               FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["N-Triples"], FORMATS["JSON-LD"], FORMATS.RDF_XML]
+FORMAT_IRIS = [FORMATS[f.w3c] for f in (*formats.RESULT_FORMATS.values(),
+                                         *(formats.BY_MEDIA_TYPE[media] for media in GRAPH_TYPES))]
 KINDS = {"select": "solutions", "ask": "boolean", "construct": "graph", "describe": "graph"}
 
 # Skips IRIs (which may hold '#') and comments, so the prologue can be read to find the query form.
@@ -224,8 +223,9 @@ def describe_service() -> Response:
     media_type = negotiate([*RDF_TYPES, HTML])
     if media_type == HTML:
         return Response(query_page(), mimetype=HTML)
-    graph = service_description()
-    return Response(graph.serialize(format=RDFLIB_FORMATS[RDF_TYPES[media_type][0]]), mimetype=media_type)
+    body = remember(get_cache(), get_store().state(), ("service", media_type),
+                    lambda: service_description().serialize(format=rdflib_format(media_type)).encode("utf-8"), len)
+    return Response(body, mimetype=media_type)
 
 
 def query_page() -> str:
@@ -234,19 +234,13 @@ def query_page() -> str:
 
 
 def service_description() -> Graph:
-    """The description of this endpoint, rebuilt only when the store's content changes."""
-    store = get_store()
-    state = store.state()
-    cached = current_app.extensions.get("kg_sparql_description")
-    if cached is None or cached[0] != state:
-        cached = (state, build_service_description(graph_sizes()))
-        current_app.extensions["kg_sparql_description"] = cached
-    return cached[1]
+    """The description of this endpoint; its graphs' sizes are the build's (the manifest)."""
+    return build_service_description(graph_sizes())
 
 
 def graph_sizes() -> list[tuple[URIRef, Literal]]:
-    _names, rows = get_store().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return sorted(rows)
+    graphs = (current_manifest() or {}).get("graphs", {})
+    return sorted((URIRef(graph), Literal(size)) for graph, size in graphs.items())
 
 
 def build_service_description(sizes: list[tuple[URIRef, Literal]]) -> Graph:

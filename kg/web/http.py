@@ -1,0 +1,101 @@
+"""HTTP for every endpoint: the media types offered, content negotiation, conditional GET, caching.
+
+Negotiation is Werkzeug's Accept parsing with q-values, and never falls back to a format the
+client did not accept (:func:`negotiate` raises 406). Conditional GET is Werkzeug's reading of
+RFC 9110 (If-None-Match, weakly compared, wins over If-Modified-Since), checked *before* a body
+is built, so a 304 costs neither a query nor a rendering (:func:`conditional`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from flask import Response, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import NotAcceptable
+from werkzeug.http import is_resource_modified, parse_accept_header
+
+from kg import formats
+
+HTML = formats.HTML
+TURTLE = formats.TURTLE.media_type
+JSONLD = formats.JSONLD.media_type
+RDFXML = formats.RDFXML.media_type
+NTRIPLES = formats.NTRIPLES.media_type
+
+RDF_TYPES = {f.media_type: f for f in formats.PAGE_FORMATS}
+"""The RDF syntaxes of a document (resource, VoID), by preference: media type -> kg.formats.Format."""
+SUFFIXES = {f.suffix: f.media_type for f in formats.PAGE_FORMATS} | {"html": HTML}
+LABELS = {HTML: "HTML", **{f.media_type: f.label for f in formats.PAGE_FORMATS}}
+PAGE_CACHE_CONTROL = "public, max-age=60"
+"""Of a resource's page: shared caches may keep it a minute, then revalidate (a 304 is cheap)."""
+
+
+def rdflib_format(media_type: str) -> str:
+    """rdflib's name for the syntax of an RDF media type kg renders with rdflib."""
+    return RDF_TYPES[media_type].rdflib
+
+
+def negotiate(offered: list[str]) -> str:
+    """Pick the best of ``offered`` for the request's Accept header (q-values honoured).
+
+    A request without Accept gets the first offered type, as RFC 9110 allows.
+
+    Raises:
+        NotAcceptable: nothing offered is acceptable (HTTP 406), naming what is available.
+    """
+    accept = request.headers.get("Accept")
+    if not accept:
+        return offered[0]
+    best = best_match(accept, tuple(offered))
+    if best is None:
+        raise NotAcceptable(f"none of the accepted types is available here; available: {', '.join(offered)}")
+    return best
+
+
+@lru_cache(maxsize=1024)
+def best_match(accept: str, offered: tuple[str, ...]) -> str | None:
+    """Werkzeug's choice of ``offered`` for an Accept header, remembered: clients send few distinct ones."""
+    return parse_accept_header(accept, MIMEAccept).best_match(offered)
+
+
+# -- conditional GET -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Validators:
+    """An answer's ETag and Last-Modified, both derived from the store state it is read from."""
+
+    etag: str
+    modified: datetime | None
+    weak: bool = False
+
+    @classmethod
+    def of(cls, parts: list[str], modified: float | None, weak: bool = False) -> Validators:
+        """The ETag of ``parts`` (state, variant, ...) and Last-Modified from POSIX seconds."""
+        etag = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+        return cls(etag, datetime.fromtimestamp(int(modified), UTC) if modified is not None else None, weak)
+
+    def fresh(self) -> bool:
+        """Whether the client's copy is current, so a 304 answers (RFC 9110 13.1.2 and 13.1.3)."""
+        return not is_resource_modified(request.environ, etag=self.etag, last_modified=self.modified)
+
+    def stamp(self, response: Response) -> Response:
+        response.set_etag(self.etag, weak=self.weak)
+        if self.modified is not None:
+            response.last_modified = self.modified
+        return response
+
+
+def conditional(validators: Validators, build: Callable[[], Response]) -> Response:
+    """304 when the client's copy is current, else ``build()``'s answer; both carry the validators."""
+    if validators.fresh():
+        response = Response(status=304)
+        del response.headers["Content-Type"]  # no body, so no type; the validators say enough
+    else:
+        response = build()
+    return validators.stamp(response)
