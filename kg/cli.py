@@ -113,25 +113,27 @@ def _ingest_options(function):
 @main.command("ingest")
 @_ingest_options
 @click.pass_context
-def ingest_command(ctx, files, keep_going, rejects, report_prefix, store, base_uri):
+def ingest_command(ctx, **options):
     """Parse, validate and add FILES to the store, all or nothing."""
-    settings = _settings(ctx, store=store, base_uri=base_uri)
-    ctx.obj["report_prefix"] = report_prefix
-    with _printing_warnings():
-        result = ingest(list(files), settings, write=True, keep_going=keep_going, progress=_progress("ingest"))
-    _finish(ctx, result, keep_going, rejects, report_prefix, f"wrote {settings.store}")
+    _run_ingest(ctx, "ingest", **options)
 
 
 @main.command("validate")
 @_ingest_options
 @click.pass_context
-def validate_command(ctx, files, keep_going, rejects, report_prefix, store, base_uri):
+def validate_command(ctx, **options):
     """Do everything ingest does except the write: parse, resolve against the store, map, validate."""
+    _run_ingest(ctx, "validate", **options)
+
+
+def _run_ingest(ctx, command: str, files, keep_going, rejects, report_prefix, store, base_uri) -> None:
     settings = _settings(ctx, store=store, base_uri=base_uri)
     ctx.obj["report_prefix"] = report_prefix
+    write = command == "ingest"
     with _printing_warnings():
-        result = ingest(list(files), settings, write=False, keep_going=keep_going, progress=_progress("validate"))
-    _finish(ctx, result, keep_going, rejects, report_prefix, "valid; nothing written")
+        result = ingest(list(files), settings, write=write, keep_going=keep_going, progress=_progress(command))
+    _finish(ctx, result, keep_going, rejects, report_prefix, f"wrote {settings.store}" if write
+            else "valid; nothing written")
 
 
 @contextmanager

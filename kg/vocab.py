@@ -12,36 +12,29 @@ from rdflib.namespace import DCAT, OWL, PROV, RDF, RDFS, XSD
 
 from kg.uris import URI_SPACES
 
-SCHEMA = Namespace("https://schema.org/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-BIBO = Namespace("http://purl.org/ontology/bibo/")
-FABIO = Namespace("http://purl.org/spar/fabio/")
-PAV = Namespace("http://purl.org/pav/")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-VOID = Namespace("http://rdfs.org/ns/void#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-
-PREFIXES = {
-    "schema": str(SCHEMA),
-    "foaf": str(FOAF),
-    "bibo": str(BIBO),
-    "fabio": str(FABIO),
-    "prov": str(PROV),
-    "pav": str(PAV),
-    "dcterms": str(DCTERMS),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
+NAMESPACES = {
+    "schema": "https://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "bibo": "http://purl.org/ontology/bibo/",
+    "fabio": "http://purl.org/spar/fabio/",
+    "pav": "http://purl.org/pav/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "void": "http://rdfs.org/ns/void#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "formats": "http://www.w3.org/ns/formats/",
+    "spdx": "http://spdx.org/rdf/terms#",
 }
-"""The vocabularies of the published graph, by their usual prefixes."""
+"""The namespaces kg names terms in, by their usual prefixes (rdflib's own: OWL, PROV, RDF, RDFS, XSD, DCAT)."""
+SCHEMA, FOAF, BIBO, FABIO, PAV, DCTERMS, VOID, SH, HYDRA, SD, FORMATS, SPDX = map(Namespace, NAMESPACES.values())
 
-MORE_PREFIXES = {"void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX), "sd": str(SD), "formats": str(FORMATS),
-                 "hydra": str(HYDRA), "sh": str(SH)}
+_ALL = {**NAMESPACES, **{name: str(ns) for name, ns in
+                         (("prov", PROV), ("owl", OWL), ("rdf", RDF), ("rdfs", RDFS), ("xsd", XSD), ("dcat", DCAT))}}
+PREFIXES = {name: _ALL[name] for name in
+            ("schema", "foaf", "bibo", "fabio", "prov", "pav", "dcterms", "owl", "rdf", "rdfs", "xsd")}
+"""The vocabularies of the published graph, by their usual prefixes (in the dumps' order)."""
+MORE_PREFIXES = {name: _ALL[name] for name in ("void", "dcat", "spdx", "sd", "formats", "hydra", "sh")}
 """Vocabularies of the documents about the graph (VoID, service description, paging, SHACL reports)."""
 
 

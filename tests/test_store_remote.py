@@ -3,7 +3,7 @@ the sample's facts on its dump, idempotence, bad input, the atomic and guarded u
 reading the store back, and a web server reading a store another process writes (issue 5).
 
 The whole HTTP suite (tests/test_web_*.py) also runs against such a store: conftest's
-``gunicorn_server`` fixture is parametrized over ``local`` and ``remote``.
+``web_sample`` fixture is parametrized over ``local`` and ``remote``.
 """
 
 from __future__ import annotations

@@ -37,11 +37,11 @@ from kg.parsers.page_layout import (
     heads_with,
     is_yearish,
     missing_title_error,
+    page_source,
     read_prelude,
     split_blocks,
-    unrecognised_line_error,
 )
-from kg.records import PageFact, PaperRecord, ParsedSource, PersonRecord
+from kg.records import PageFact, PaperRecord, ParsedSource
 from kg.sources.files import RawSource
 
 KIND = "arrow-author-cluster"
@@ -110,18 +110,12 @@ def parse_arrow_cluster(raw: RawSource) -> ParsedSource:
     prelude_blocks, entries, extra = group_entries(split_blocks(raw.text))
     problems: list[ParseError] = []
     prelude = read_prelude(origin, prelude_blocks, KIND, PAGE_TITLE, read_prelude_line, problems)
-    papers = [paper for entry in entries if (paper := build_paper(origin, entry, problems))]
-    problems += [unrecognised_line_error(origin, block.line, block.text, KIND) for block in extra]
-    check_cluster_counts(origin, prelude, len(entries))
-    if problems:
-        raise min(problems, key=lambda problem: problem.line or 0)
-    return ParsedSource(
-        ref=raw.ref,
-        kind=KIND,
-        subject=PersonRecord(name=prelude.subject, line=prelude.subject_line),
-        papers=tuple(papers),
-        facts=tuple(prelude.facts),
-    )
+
+    def check_counts(parsed: int) -> tuple:
+        check_cluster_counts(origin, prelude, parsed)
+        return ()
+
+    return page_source(raw, KIND, prelude, entries, extra, build_paper, check_counts, problems)
 
 
 def read_prelude_line(line: int, text: str, prelude: Prelude) -> bool:

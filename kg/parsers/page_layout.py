@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from kg.errors import ParseError
 from kg.parsers.cleaning import clean_text
 from kg.parsers.lines import first_nonblank_lines
-from kg.records import PageFact
+from kg.records import PageFact, PaperRecord, ParsedSource, ParseWarning, PersonRecord
+from kg.sources.files import RawSource
 
 _BULLET = re.compile(r"^\s*•\s*(?P<item>.*)$")
 # A token that is meant as a year but may be misspelt: starts with 1 or 2, 3 to 5 characters, at
@@ -233,3 +234,22 @@ def read_prelude(
             problems.append(unrecognised_line_error(origin, line, text, kind))
         prelude.previous = text
     return prelude
+
+
+def page_source(raw: RawSource, kind: str, prelude: Prelude, entries: list, extra: list[Block],
+                build_paper: Callable[[str, list, list[ParseError]], PaperRecord | None],
+                check_counts: Callable[[int], tuple[ParseWarning, ...]], problems: list[ParseError]) -> ParsedSource:
+    """The parsed page: its papers (``build_paper`` per entry) about the page's subject.
+
+    Raises:
+        ParseError: the first problem by line, after the stated counts were checked against the
+            entries (``check_counts`` raises, or returns warnings), so a truncated page says so.
+    """
+    origin = raw.ref.origin
+    papers = [paper for entry in entries if (paper := build_paper(origin, entry, problems))]
+    problems += [unrecognised_line_error(origin, block.line, block.text, kind) for block in extra]
+    warnings = check_counts(len(entries))
+    if problems:
+        raise min(problems, key=lambda problem: problem.line or 0)
+    return ParsedSource(ref=raw.ref, kind=kind, subject=PersonRecord(name=prelude.subject, line=prelude.subject_line),
+                        papers=tuple(papers), facts=tuple(prelude.facts), warnings=tuple(warnings))

@@ -39,12 +39,12 @@ from kg.parsers.page_layout import (
     heads_with,
     is_yearish,
     missing_title_error,
+    page_source,
     read_prelude,
     restated_count_disagreement,
     split_blocks,
-    unrecognised_line_error,
 )
-from kg.records import PageFact, PaperRecord, ParsedSource, ParseWarning, PersonRecord
+from kg.records import PageFact, PaperRecord, ParsedSource, ParseWarning
 from kg.sources.files import RawSource
 
 KIND = "researcher-profile"
@@ -144,19 +144,8 @@ def parse_researcher_profile(raw: RawSource) -> ParsedSource:
     problems: list[ParseError] = []
     prelude = read_prelude(origin, blocks[:start], KIND, PAGE_TITLE, read_prelude_line, problems)
     entries, extra = group_entries(blocks[start:])
-    papers = [paper for entry in entries if (paper := build_paper(origin, entry, problems))]
-    problems += [unrecognised_line_error(origin, block.line, block.text, KIND) for block in extra]
-    warnings = check_profile_counts(origin, prelude, len(entries))
-    if problems:
-        raise min(problems, key=lambda problem: problem.line or 0)
-    return ParsedSource(
-        ref=raw.ref,
-        kind=KIND,
-        subject=PersonRecord(name=prelude.subject, line=prelude.subject_line),
-        papers=tuple(papers),
-        facts=tuple(prelude.facts),
-        warnings=tuple(warnings),
-    )
+    return page_source(raw, KIND, prelude, entries, extra, build_paper,
+                       lambda parsed: tuple(check_profile_counts(origin, prelude, parsed)), problems)
 
 
 def find_section_start(blocks: list[Block]) -> int:

@@ -34,6 +34,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.store.build import Build, render_report_text, render_report_turtle
+from kg.store.generations import fsync_directory
 from kg.store.queries import shipped_query
 from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples, list_subjects
 from kg.vocab import dump_prefixes
@@ -110,7 +111,7 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
         **describe_graph(store, base, stats, files),
     }
     _write_json(directory / MANIFEST, manifest)
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return manifest
 
 
@@ -186,14 +187,6 @@ def _write_json(path: Path, value: dict) -> None:
         out.write(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         out.flush()
         os.fsync(out.fileno())
-
-
-def _fsync_directory(directory: Path) -> None:
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 class _HashingWriter:

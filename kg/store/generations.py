@@ -260,11 +260,16 @@ def _point_current(root: Path, generation: Path) -> None:
     os.symlink(Path(GENERATIONS) / generation.name, temporary)
     crash_point("link made")
     os.replace(temporary, root / CURRENT)
-    directory = os.open(root, os.O_RDONLY)
+    fsync_directory(root)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable, not only its files' content."""
+    handle = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        os.fsync(handle)
     finally:
-        os.close(directory)
+        os.close(handle)
 
 
 def _remove_unpublished(root: Path) -> None:

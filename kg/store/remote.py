@@ -270,11 +270,15 @@ class RemoteStore(OneStepApply):
         generation = self.generation()
         if generation is None:
             return None
-        directory = self.artifacts_dir / generation.token
-        if (directory / MANIFEST).is_file():
+        if (directory := self._written(generation)) is not None:
             return directory
         with _artifacts_lock(self.artifacts_dir, self.location):
             return self._publish_artifacts()
+
+    def _written(self, generation: Generation) -> Path | None:
+        """The artifacts directory of ``generation``, if they were written (the manifest is last)."""
+        directory = self.artifacts_dir / generation.token
+        return directory if (directory / MANIFEST).is_file() else None
 
     def _publish_artifacts(self) -> Path | None:
         """Write the artifacts of the server's current generation, unless they exist (hold the lock)."""
@@ -282,9 +286,9 @@ class RemoteStore(OneStepApply):
         generation = snapshot.generation
         if generation is None:
             return None
+        if (written := self._written(generation)) is not None:
+            return written
         directory = self.artifacts_dir / generation.token
-        if (directory / MANIFEST).is_file():
-            return directory
         staging = self.artifacts_dir / f"tmp-{generation.token}"
         try:
             for stale in self.artifacts_dir.glob("tmp-*"):  # left by a killed writer: we hold the lock

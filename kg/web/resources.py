@@ -126,8 +126,10 @@ def serve(target: Target) -> Response:
         _link_pages(response, target.requested, paging)
         return response
 
-    # weak: the bytes of a page may change with kg's version while what it says does not
-    validators = Validators.of([state, request.path, media, str(page)], store.modified(), weak=True)
+    # weak: the bytes of a page may change with kg's version while what it says does not; one part,
+    # joined by lines as it always was, so caches' ETags stay valid across upgrades
+    seed = "\n".join([state, request.path, media, str(page)])
+    validators = Validators.of([seed], store.modified(), weak=True)
     return _finish(conditional(validators, page_answer), target, media)
 
 
