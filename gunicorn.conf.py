@@ -10,6 +10,7 @@ import threading
 
 from kg.config import load_settings
 from kg.errors import ConfigError
+from kg.web.context import store_of
 
 try:
     settings = load_settings(os.environ)
@@ -38,5 +39,5 @@ control_socket_disable = True
 
 def post_worker_init(worker):
     """Start the worker's query processes in the background, so the first queries find them ready."""
-    store = worker.wsgi.extensions["kg_store"]
+    store = store_of(worker.wsgi)
     threading.Thread(target=store.warm_up, name="kg-warm-up", daemon=True).start()

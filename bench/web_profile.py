@@ -197,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from kg.config import load_settings
     from kg.web import create_app
+    from kg.web.context import store_of
 
     app = create_app(load_settings({"KG_CACHE_BYTES": "0", "KG_STORE": args.store, "KG_BASE_URI": args.base_uri}))
-    store = app.extensions["kg_store"]
+    store = store_of(app)
     query = LOOKUP.format(author=args.author)
     client = app.test_client()
     pages = {"author": args.author[len(args.base_uri) - 1:], "paper": args.paper[len(args.base_uri) - 1:]}

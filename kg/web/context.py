@@ -25,7 +25,12 @@ def attach(app: Flask, settings: Settings, store: Store, cache: StateCache | Non
 
 
 def get_store() -> Store:
-    return current_app.extensions["kg_store"]
+    return store_of(current_app)
+
+
+def store_of(app: Flask) -> Store:
+    """The store an app serves, outside a request (gunicorn's worker hooks)."""
+    return app.extensions["kg_store"]
 
 
 def get_settings() -> Settings:
