@@ -94,6 +94,7 @@ class PaperRecord:
     type_label: str | None = None
     copyright: str | None = None
     identifiers: tuple[Identifier, ...] = ()
+    cites: tuple[Identifier, ...] = ()  # works this one cites, by their identifiers (Crossref references)
 
 
 VENUE_KINDS = ("conference", "journal", "preprint-server", "workshop", "book", "other")
