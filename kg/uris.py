@@ -76,16 +76,27 @@ def parse_uri(base: str, uri: str) -> ParsedUri | None:
 
 EXTERNAL_ID_URIS = {
     "orcid": "https://orcid.org/{}",
-    "dblp": "https://dblp.org/pid/{}",
+    "dblp": "https://dblp.org/pid/{}",  # a person's dblp id; a paper's is a record key (DBLP_RECORD_URI)
     "wikidata": "http://www.wikidata.org/entity/{}",
     "doi": "https://doi.org/{}",
     "arxiv": "https://arxiv.org/abs/{}",
 }
+DBLP_RECORD_URI = "https://dblp.org/rec/{}"
+LINK_TARGETS = {
+    # scheme: (the target dataset's URI space, a name for it) - one VoID linkset per target
+    "doi": ("https://doi.org/", "DOI"),
+    "orcid": ("https://orcid.org/", "ORCID"),
+    "dblp": ("https://dblp.org/", "dblp"),
+    "arxiv": ("https://arxiv.org/", "arXiv"),
+    "wikidata": ("http://www.wikidata.org/entity/", "Wikidata"),
+}
 
 
-def mint_external_uri(scheme: str, value: str) -> URIRef:
-    """The canonical URI of an external identifier (ORCID, dblp, Wikidata, DOI, arXiv)."""
-    return URIRef(EXTERNAL_ID_URIS[scheme].format(value))
+def mint_external_uri(scheme: str, value: str, space: str = "author") -> URIRef:
+    """The canonical URI of an external identifier (ORCID, dblp, Wikidata, DOI, arXiv) of a person
+    (``space`` "author") or a paper ("paper"): a paper's dblp identifier is a record key."""
+    template = DBLP_RECORD_URI if scheme == "dblp" and space == "paper" else EXTERNAL_ID_URIS[scheme]
+    return URIRef(template.format(value))
 
 
 def mint_void_uri(base: str, fragment: str = "") -> URIRef:

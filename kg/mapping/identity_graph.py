@@ -35,7 +35,7 @@ from kg.uris import (
 from kg.vocab import DCTERMS, FOAF, SCHEMA, kg_namespace
 
 PERSON_SCHEMES = ("orcid", "dblp", "wikidata")
-WORK_SCHEMES = ("doi", "arxiv", "wikidata")
+WORK_SCHEMES = ("doi", "arxiv", "dblp", "wikidata")
 
 
 class IdentityEmitter:
@@ -115,7 +115,7 @@ def _entity_quads(uri: URIRef, entity: Entity, graph, kg) -> Iterable[Quad]:
     for ident in named.identifiers:
         scheme, _, value = ident.partition(":")
         if scheme in schemes:
-            external = mint_external_uri(scheme, value)
+            external = mint_external_uri(scheme, value, entity.space)
             yield uri, OWL.sameAs, external, graph
             yield uri, SCHEMA.sameAs, external, graph
 

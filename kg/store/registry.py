@@ -86,6 +86,17 @@ class StoreRegistry:
                                               frozenset(str(keys).split("\x1f")), retired is not None, str(data))
         return [found[i] for i in sorted(found)]
 
+    def holders(self, block_keys: Iterable[str]) -> list[str]:
+        """The live entities (URIs, sorted) with a mention under one of ``block_keys``: who carries
+        an identifier (``wid:doi:10.1/x``, ``pid:orcid:0000-…``), for the web's look-ups."""
+        rows = self._chunked((sparql_string(k) for k in block_keys), lambda values: f"""
+            SELECT DISTINCT ?e WHERE {{
+              VALUES ?b {{ {values} }}
+              GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b ; <{self.kg.mentionOf}> ?e }}
+              FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }}
+            }}""")
+        return sorted({str(row[0]) for row in rows})
+
     def mentions_of(self, uri: str) -> list[StoredMention]:
         """The stored mentions of one entity."""
         rows = self._rows(f"""

@@ -18,6 +18,7 @@ from kg.web.dumps import blueprint as dumps
 from kg.web.errors import register_error_handlers
 from kg.web.fairness import gates_for
 from kg.web.home import blueprint as home
+from kg.web.lookup import blueprint as lookup
 from kg.web.resources import blueprint as resources
 from kg.web.sparql import blueprint as sparql
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (home, sparql, dumps, resources):
+    for blueprint in (home, sparql, dumps, lookup, resources):
         app.register_blueprint(blueprint)
 
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, FOAF, RDF, XSD
+from rdflib.namespace import DCAT, FOAF, OWL, RDF, XSD
 from werkzeug.exceptions import NotFound
 
 from kg import formats
 from kg.config import Settings
 from kg.store.artifacts import MANIFEST
-from kg.uris import mint_dump_uri, mint_void_uri, sparql_endpoint_uri
+from kg.uris import LINK_TARGETS, mint_dump_uri, mint_void_uri, sparql_endpoint_uri
 from kg.vocab import (
     BIBO,
     DCTERMS,
@@ -274,7 +274,26 @@ def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
     if manifest is not None:
         _describe_statistics(graph, dataset, manifest, base)
         _describe_dumps(graph, dataset, manifest, settings)
+        _describe_linksets(graph, dataset, manifest, base)
     return graph
+
+
+def _describe_linksets(graph: Graph, dataset: URIRef, manifest: dict, base: str) -> None:
+    """One void:Linkset per external dataset the graph links to with owl:sameAs (DOI, ORCID, dblp,
+    arXiv, Wikidata), with its triple count, so link indexes and crawlers find the links."""
+    for scheme, triples in sorted(manifest.get("linksets", {}).items()):
+        space, name = LINK_TARGETS[scheme]
+        linkset, target = mint_void_uri(base, f"links-{scheme}"), mint_void_uri(base, f"target-{scheme}")
+        graph.add((dataset, VOID.subset, linkset))
+        graph.add((linkset, RDF.type, VOID.Linkset))
+        graph.add((linkset, DCTERMS.title, Literal(f"owl:sameAs links to {name}")))
+        graph.add((linkset, VOID.subjectsTarget, dataset))
+        graph.add((linkset, VOID.objectsTarget, target))
+        graph.add((linkset, VOID.linkPredicate, OWL.sameAs))
+        graph.add((linkset, VOID.triples, Literal(triples, datatype=XSD.integer)))
+        graph.add((target, RDF.type, VOID.Dataset))
+        graph.add((target, DCTERMS.title, Literal(name)))
+        graph.add((target, VOID.uriSpace, Literal(space)))
 
 
 DESCRIPTION = ("Scholarly records (authors, papers, versions, venues) published as one RDF graph in schema.org "
