@@ -30,9 +30,14 @@ ELEMENTS = {"journal": ("article", "journal", "journals"), "preprint-server": ("
             "conference": ("inproceedings", "booktitle", "conf"), "workshop": ("inproceedings", "booktitle", "conf")}
 
 
+# The named entities dblp.dtd declares: the accented Latin-1 letters (and reg, micro, times).
+DTD_ENTITIES = {code: name for code, name in codepoint2name.items()
+                if 0xC0 <= code <= 0xFF and code not in (0xD7, 0xF7)} | {0xAE: "reg", 0xB5: "micro", 0xD7: "times"}
+
+
 def text(value: str) -> str:
-    """XML text as dblp writes it: ASCII, other characters as named entities or references."""
-    return "".join(c if ord(c) < 128 else f"&{codepoint2name[ord(c)]};" if ord(c) in codepoint2name and ord(c) < 256
+    """XML text as dblp writes it: ASCII, other characters as the DTD's entities or as references."""
+    return "".join(c if ord(c) < 128 else f"&{DTD_ENTITIES[ord(c)]};" if ord(c) in DTD_ENTITIES
                    else f"&#{ord(c)};" for c in escape(value))
 
 

@@ -4,7 +4,15 @@ The kind is detected from the content, never from the file name:
 
 - ``records-jsonl``: the first non-blank line is a JSON object of type ``paper`` or ``person``;
 - ``researcher-profile``: a page headed ``Researcher profile``;
-- ``arrow-author-cluster``: a page headed ``Author name cluster``.
+- ``arrow-author-cluster``: a page headed ``Author name cluster``;
+- ``orcid-record``: the JSON of an ORCID API v3.0 record or works list (``orcid-identifier``, or a
+  ``group`` of ``work-summary`` objects);
+- ``crossref-works``: the JSON of a Crossref API works response (``message-type`` ``work`` or
+  ``work-list``);
+- ``bibtex``: a BibTeX file: the first line that is neither blank nor a ``%`` comment starts
+  a block (``@article{``, ``@string(``).
+- ``dblp-xml``: dblp XML: an XML prolog, then a ``<dblp>`` (the dump) or ``<dblpperson>`` (a
+  person page) root element.
 
 A parser refuses an input that may have lost data (ParseError) and reports a cosmetic
 disagreement inside it as a warning on the ParsedSource (``warnings``), which
@@ -18,7 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from kg.errors import ParseError, SourceError
-from kg.parsers import arrow_cluster, records_jsonl, researcher_profile
+from kg.parsers import arrow_cluster, bibtex, crossref, dblp_xml, orcid, records_jsonl, researcher_profile
 from kg.parsers.lines import first_nonblank_lines
 from kg.parsers.page_layout import shorten
 from kg.records import ParsedSource, ParseWarning
@@ -29,14 +37,23 @@ PARSERS: dict[str, Callable[[RawSource], ParsedSource]] = {
     records_jsonl.KIND: records_jsonl.parse_records_jsonl,
     researcher_profile.KIND: researcher_profile.parse_researcher_profile,
     arrow_cluster.KIND: arrow_cluster.parse_arrow_cluster,
+    orcid.KIND: orcid.parse_orcid_record,
+    crossref.KIND: crossref.parse_crossref,
+    bibtex.KIND: bibtex.parse_bibtex,
+    dblp_xml.KIND: dblp_xml.parse_dblp_xml,
 }
 _DETECTORS: dict[str, Callable[[str], bool]] = {
     records_jsonl.KIND: records_jsonl.looks_like_records_jsonl,
     researcher_profile.KIND: researcher_profile.looks_like_researcher_profile,
     arrow_cluster.KIND: arrow_cluster.looks_like_arrow_cluster,
+    orcid.KIND: orcid.looks_like_orcid_record,
+    crossref.KIND: crossref.looks_like_crossref,
+    bibtex.KIND: bibtex.looks_like_bibtex,
+    dblp_xml.KIND: dblp_xml.looks_like_dblp_xml,
 }
 # The kinds as error messages list them.
-KNOWN_KINDS = (arrow_cluster.KIND, researcher_profile.KIND, records_jsonl.KIND)
+KNOWN_KINDS = (arrow_cluster.KIND, researcher_profile.KIND, records_jsonl.KIND, orcid.KIND, crossref.KIND, bibtex.KIND,
+               dblp_xml.KIND)
 # Where parse_source reports warnings while a collecting_warnings() block is open; None otherwise.
 _COLLECTED: ContextVar[list[ParseWarning] | None] = ContextVar("kg_parse_warnings", default=None)
 

@@ -7,8 +7,20 @@ What is refused here, before any parser runs:
 - an empty file, or one with only whitespace;
 - binary data: a known binary signature at the start (PNG, gzip, PDF, ZIP, ...), or a control
   character other than tab, newline, vertical tab, form feed and carriage return (NUL included);
-- text in another encoding: a UTF-16 or UTF-32 byte-order mark, or bytes that are not UTF-8;
+- text in another encoding: a UTF-16 or UTF-32 byte-order mark, or bytes that are not UTF-8
+  (or not in the encoding an XML declaration names, below);
 - a line longer than MAX_LINE_CHARS characters.
+
+XML inputs (the dblp dump) say their own encoding: an XML declaration at the very start
+(``<?xml version="1.0" encoding="ISO-8859-1"?>``, https://www.w3.org/TR/xml/#NT-EncodingDecl)
+is honoured when it names UTF-8, ISO-8859-1 or US-ASCII, and any other encoding it names is
+refused. The design choice: the source layer still hands every parser one thing, checked Unicode
+text (``RawSource.text``), whatever the bytes' encoding; it does not pass bytes or a path on. So
+size limits, the SHA-256 (over the bytes as read), control-character and line checks and their
+messages are the same for every kind, and a parser never reopens a file that may have changed
+since it was hashed. An XML parser that needs bytes re-encodes the text as UTF-8 and tells its
+XML library so, overriding the declaration, which no longer describes those bytes (newlines are
+normalised one for one, so line numbers are unchanged).
 
 The file is read once, in chunks, and each chunk is checked as it arrives, so a bad file is refused
 as soon as its first bad byte is read: binary junk, or one endless line, costs a chunk or two of
@@ -18,6 +30,7 @@ computed over exactly the bytes read.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -41,13 +54,19 @@ CHUNK_BYTES = 1024 * 1024
 # does, and XML 1.0 (RDF/XML) cannot carry the C0 ones.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _NOT_SPACE = re.compile(r"\S")
-_EXPECTED = "a researcher page, an author-cluster page or JSON Lines records"
+_EXPECTED = ("a researcher page, an author-cluster page, JSON Lines records, BibTeX, dblp XML, an ORCID record "
+             "or Crossref works")
 _BYTE_ORDER_MARKS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (b"\x00\x00\xfe\xff", "UTF-32"),
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\xfe\xff", "UTF-16"),
     (b"\xff\xfe", "UTF-16"),
 )
+# An XML declaration, at the very start of a file (after a UTF-8 byte-order mark at most), and the
+# encoding it names. XML_ENCODINGS: the encodings kg reads, by Python codec name -> the name messages use.
+_XML_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^<>]{0,200}?\?>")
+_ENCODING_DECLARATION = re.compile(rb"""\sencoding\s*=\s*(["'])([^"'<>]{1,40})\1""")
+XML_ENCODINGS = {"utf-8": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII"}
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -113,6 +132,7 @@ def read_checked(origin: str, stream, max_bytes: int = MAX_INPUT_BYTES) -> tuple
     while chunk := stream.read(CHUNK_BYTES):
         if total == 0:
             sniff_binary(origin, chunk)
+            reader.encoding = declared_encoding(origin, chunk)
         total += len(chunk)
         if total > max_bytes:  # a pipe or a file still growing: its size said nothing
             raise SourceError(origin, _too_large(total, max_bytes, still_growing=True))
@@ -168,8 +188,36 @@ def sniff_binary(origin: str, head: bytes) -> None:
             raise SourceError(origin, f"is binary data ({what}), not text: expected {_EXPECTED} as UTF-8 text")
 
 
+def declared_encoding(origin: str, head: bytes) -> str:
+    """The Python codec of the text that starts with ``head``: the encoding its XML declaration
+    names (one of XML_ENCODINGS), or UTF-8 when it has none (every input that is not XML).
+
+    Raises:
+        SourceError: the declaration names an encoding kg does not read, or contradicts a UTF-8
+            byte-order mark.
+    """
+    declaration = _XML_DECLARATION.match(head)
+    named = declaration and _ENCODING_DECLARATION.search(declaration.group())
+    if not named:
+        return "utf-8"
+    name = named.group(2).decode("ascii", "replace")
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        codec = None
+    if codec not in XML_ENCODINGS:
+        readable = ", ".join(XML_ENCODINGS.values())
+        raise SourceError(origin, f"its XML declaration names the encoding {name!r}; kg reads XML in {readable}: "
+                                  f"convert it to UTF-8 (and its declaration), e.g. with iconv -f {name} -t UTF-8")
+    if codec != "utf-8" and head.startswith(codecs.BOM_UTF8):
+        raise SourceError(origin, f"starts with a UTF-8 byte-order mark but its XML declaration names {name!r}")
+    return codec
+
+
 class TextReader:
     """Decode UTF-8 chunk by chunk, normalise newlines, and check every character and line length.
+
+    ``encoding`` is UTF-8 unless an XML declaration names another (:func:`declared_encoding`).
 
     Tracks the line and column reached, so that the first bad byte or character is reported where
     it is. A chunk may end inside a UTF-8 sequence or between ``\\r`` and ``\\n``: that tail waits
@@ -184,6 +232,7 @@ class TextReader:
         self.carriage_return = False  # the last chunk ended with '\r', perhaps half of '\r\n'
         self.started = False
         self.parts: list[str] = []
+        self.encoding = "utf-8"  # a Python codec name, one of XML_ENCODINGS
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         """Decode and check one chunk.
@@ -194,17 +243,20 @@ class TextReader:
         data = self.pending + chunk
         self.pending = b""
         try:
-            text = data.decode("utf-8")
+            text = data.decode(self.encoding)
         except UnicodeDecodeError as exc:
             if not final and exc.end == len(data) and exc.reason == "unexpected end of data":
                 self.pending = data[exc.start :]
-                text = data[: exc.start].decode("utf-8")
+                text = data[: exc.start].decode(self.encoding)
             else:
-                self.add(data[: exc.start].decode("utf-8"), final=True)
+                self.add(data[: exc.start].decode(self.encoding), final=True)
+                name = XML_ENCODINGS[self.encoding]
+                rule = ("inputs must be UTF-8 text" if self.encoding == "utf-8"
+                        else f"its XML declaration says it is {name}")
                 raise ParseError(
                     self.origin,
                     self.line,
-                    f"byte 0x{data[exc.start]:02x} is not valid UTF-8 ({exc.reason}): inputs must be UTF-8 text",
+                    f"byte 0x{data[exc.start]:02x} is not valid {name} ({exc.reason}): {rule}",
                     column=self.column + 1,
                 ) from exc
         self.add(text, final)
