@@ -548,7 +548,7 @@ CACHE = ROOT / "bench" / ".cache"
 
 def write_report(results: dict, output: Path, incremental: dict | None = None) -> None:
     """Write the report; section 7 from ``incremental``, or else from bench/.cache/incremental.json if present;
-    section 8 (identity, bench/report_identity.py) kept as the old report has it."""
+    section 8 (identity, bench/report_identity.py) and what follows it kept as the old report has them."""
     text = render(results, incremental or load_json(CACHE / "incremental.json"))
     output.write_text(keep_identity_section(text, output), encoding="utf-8")
 
@@ -559,7 +559,8 @@ def keep_identity_section(text: str, output: Path) -> str:
     old = output.read_text(encoding="utf-8") if output.exists() else ""
     if START not in old or END not in old:
         return text
-    return replace_block(text, START + old.split(START, 1)[1].split(END, 1)[0] + END + "\n")
+    # the identity section and the hand-kept sections after it (9: the bibliographic formats' import)
+    return replace_block(text, START + old.split(START, 1)[1])
 
 
 if __name__ == "__main__":
