@@ -74,13 +74,11 @@ Everything else an entry holds is dropped, listed with the reason in DROPPED_FIE
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import bibtexparser
 from bibtexparser.exceptions import ParsingException
@@ -93,9 +91,9 @@ from pylatexenc.latexwalker import get_default_latex_context_db as get_walker_co
 
 from kg.errors import InternalError, ParseError
 from kg.parsers.cleaning import clean_text
+from kg.parsers.identifiers import value_patterns
 from kg.parsers.lines import iter_lines
 from kg.parsers.page_layout import shorten
-from kg.parsers.records_jsonl import SCHEMA_PATH
 from kg.records import IDENTIFIER_SCHEMES, Identifier, PaperRecord, ParsedSource, ParseWarning
 from kg.sources.files import RawSource
 
@@ -656,7 +654,7 @@ def identifiers(key: str, fields: Mapping[str, str], fail) -> tuple[Identifier, 
         ParseError: a ``doi`` that is no DOI, an arXiv ``eprint`` that is no arXiv id, or two arXiv
             ids that name different papers.
     """
-    patterns = id_patterns()
+    patterns = value_patterns()
     found: dict[str, str] = {}
     dblp = dblp_record(key, fields.get("biburl", ""))
     if dblp is not None:
@@ -708,7 +706,7 @@ def one_arxiv_id(candidates: list[tuple[str, str]], fail) -> str:
 
 def dblp_record(key: str, biburl: str) -> str | None:
     """The dblp record key of a dblp export's entry (``DBLP:conf/nips/KingmaB14``) or of its ``biburl``."""
-    patterns = id_patterns()
+    patterns = value_patterns()
     for match in (_DBLP_KEY.match(key.strip()), _DBLP_BIBURL.match(biburl.strip())):
         if match and patterns["dblp"].search(match.group(1)):
             return match.group(1)
@@ -719,14 +717,6 @@ def unescaped(value: str) -> str:
     """A verbatim field (DOI, URL, eprint) without LaTeX's escapes and braces
     (``10.1007/x\\_13`` -> ``10.1007/x_13``)."""
     return _LATEX_ESCAPE.sub(r"\1", value).replace("{", "").replace("}", "").strip()
-
-
-@lru_cache(maxsize=1)
-def id_patterns() -> dict[str, re.Pattern[str]]:
-    """The value pattern of each identifier scheme, from the records schema (as JSON Lines records
-    are checked)."""
-    properties = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["identifiers"]["properties"]
-    return {scheme: re.compile(rule["pattern"]) for scheme, rule in properties.items()}
 
 
 __all__ = ["CONTAINER_TYPES", "DROPPED_FIELDS", "ENTRY_TYPES", "INHERITED_FIELDS", "KIND", "READ_FIELDS",
