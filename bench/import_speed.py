@@ -7,8 +7,9 @@ For each size, bench/generate.py's records (seed 42) are written twice: as JSON 
 (bench/generate.py) and as a dblp XML dump (bench/dblp_xml.py: ISO-8859-1, DTD entities), kept
 under bench/.cache/. Each run ingests one file with ``kg ingest`` into a new, empty store, in a
 child process of its own, and reads the child's wall time and peak resident memory (ru_maxrss).
-Records/s counts the file's paper records. The figures are printed as JSON and written to
-bench/.cache/import-speed.json; BENCHMARKS.md quotes them with the command.
+Records/s counts the file's paper records. The figures are printed as JSON and merged into
+bench/.cache/import-speed.json (a run replaces the rows of the sizes and formats it measured);
+BENCHMARKS.md quotes them with the command.
 """
 
 from __future__ import annotations
@@ -70,17 +71,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--formats", default="jsonl,dblp-xml", help="which of jsonl, dblp-xml to ingest")
     args = parser.parse_args(argv)
-    results = []
+    formats = set(args.formats.split(","))
+    saved = CACHE / "import-speed.json"
+    results = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else []
     for size in (int(s) for s in args.sizes.split(",")):
         for kind, (path, papers) in inputs(size).items():
+            if kind not in formats:
+                continue
+            results = [r for r in results if (r["size"], r["format"]) != (size, kind)]
             runs = [ingest_once(path) for _ in range(args.runs)]
             seconds = statistics.median(s for s, _r in runs)
             results.append({"size": size, "format": kind, "papers": papers, "bytes": path.stat().st_size,
                             "seconds": round(seconds, 2), "records_per_s": round(papers / seconds),
                             "peak_rss_mib": round(max(r for _s, r in runs) / 1024)})
             print(json.dumps(results[-1]), file=sys.stderr)
-    (CACHE / "import-speed.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results.sort(key=lambda r: (r["size"], r["format"] != "jsonl"))
+    saved.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
     return 0
 
