@@ -91,7 +91,7 @@ class PersonMention:
     def block_keys(self) -> set[str]:
         keys = {f"pb:{initial_key(self.key)}"}
         for ident in self.identifiers:
-            keys.add(f"pid:{self.key}:{ident}" if ident.startswith("homonym:") else f"pid:{ident}")
+            keys.add(f"pid:{self.key}:{ident}" if ident.startswith("homonym:") else person_id_key(ident))
         return keys
 
 
@@ -119,10 +119,20 @@ class WorkMention:
         return self.key in GENERIC_TITLES
 
     def block_keys(self) -> set[str]:
-        return {f"wb:{slugify(self.key)}"} | {f"wid:{i.lower()}" for i in self.identifiers}
+        return {f"wb:{slugify(self.key)}"} | {work_id_key(i) for i in self.identifiers}
 
 
 Mention = PersonMention | WorkMention
+
+
+def person_id_key(identifier: str) -> str:
+    """The block key of a person's identifier (``orcid:0000-…``), as stated: who carries it."""
+    return f"pid:{identifier}"
+
+
+def work_id_key(identifier: str) -> str:
+    """The block key of a paper's identifier (``doi:10.…``), compared without case."""
+    return f"wid:{identifier.lower()}"
 
 
 # Sources that group records by a name without saying they are one person's ("Possible papers

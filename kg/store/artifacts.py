@@ -137,18 +137,18 @@ def describe_graph(store: ox.Store, base: str, stats: GraphStats, files: list[di
     counts = {kind: kinds.get(kind, 0) for kind in ("persons", "works", "versions", "venues", "sources")}
     counts |= {"triples": stats.triples, "quads": quads, "graphs": len(graphs), "entities": stats.entities,
                "distinct_subjects": stats.subjects, "distinct_objects": int(objects.value)}
-    linksets = {scheme: int(next(iter(store.query(COUNT_LINKS % {"space": sparql_string(space)})))["n"].value)
-                for scheme, (space, _name) in LINK_TARGETS.items()}
+    linksets = {row["t"].value: int(row["n"].value) for row in store.query(COUNT_LINKS)}
     return {"counts": counts, "classes": dict(stats.classes), "properties": dict(stats.properties),
-            "graphs": graphs, "sources": sources, "examples": examples,
-            "linksets": {scheme: count for scheme, count in linksets.items() if count}}
+            "graphs": graphs, "sources": sources, "examples": examples, "linksets": linksets}
 
 
 _PREFIXES = "PREFIX schema: <https://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> " \
             "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
 COUNT_OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
-COUNT_LINKS = _PREFIXES + """SELECT (COUNT(*) AS ?n) WHERE { ?s owl:sameAs ?o
-  FILTER(isIRI(?o) && STRSTARTS(STR(?o), %(space)s)) }"""
+_LINK_TARGETS = " ".join(f"({sparql_string(scheme)} {sparql_string(space)})"
+                         for scheme, (space, _name) in LINK_TARGETS.items())
+COUNT_LINKS = _PREFIXES + f"""SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s owl:sameAs ?o FILTER(isIRI(?o))
+  VALUES (?t ?space) {{ {_LINK_TARGETS} }} FILTER(STRSTARTS(STR(?o), ?space)) }} GROUP BY ?t"""
 COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 LIST_SOURCES = _PREFIXES + "SELECT DISTINCT ?s WHERE { ?s a prov:Entity FILTER(isIRI(?s)) }"
 TOP_AUTHOR = _PREFIXES + """SELECT ?e WHERE { ?w schema:author ?e FILTER NOT EXISTS { ?e owl:deprecated true } }

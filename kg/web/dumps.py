@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
@@ -39,7 +38,18 @@ from kg.vocab import (
 )
 from kg.web.cache import remember
 from kg.web.context import current_artifacts, current_manifest, get_cache, get_settings, get_store
-from kg.web.http import HTML, JSONLD, RDF_TYPES, SUFFIXES, TURTLE, Validators, conditional, negotiate, rdflib_format
+from kg.web.http import (
+    HTML,
+    JSONLD,
+    RDF_TYPES,
+    SUFFIXES,
+    TURTLE,
+    Validators,
+    conditional,
+    last_modified,
+    negotiate,
+    rdflib_format,
+)
 
 blueprint = Blueprint("dumps", __name__)
 
@@ -155,8 +165,8 @@ def _send_artifact(directory: Path, name: str, entry: dict | None, attachment: b
     try:
         # An explicit mimetype keeps send_file from adding Content-Encoding: gzip for .gz names.
         response = send_file(path, mimetype=media, as_attachment=gzipped if attachment is None else attachment,
-                             download_name=name, conditional=True, etag=etag, last_modified=_modified(),
-                             max_age=None)
+                             download_name=name, conditional=True, etag=etag,
+                             last_modified=last_modified(get_store().modified()), max_age=None)
     except FileNotFoundError as exc:  # two newer builds were published since the manifest was read
         raise NotFound(f"{name} was replaced by a newer build; reload {_url('dumps/')}") from exc
     return response
@@ -188,11 +198,6 @@ def dataset_answer(build: Callable[[], Response], manifest: dict | None, *varian
     if vary:
         response.vary.add("Accept")
     return response
-
-
-def _modified() -> datetime | None:
-    seconds = get_store().modified()
-    return datetime.fromtimestamp(int(seconds), UTC) if seconds is not None else None
 
 
 def _generation(manifest: dict | None) -> str:

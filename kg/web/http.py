@@ -78,7 +78,7 @@ class Validators:
     def of(cls, parts: list[str], modified: float | None, weak: bool = False) -> Validators:
         """The ETag of ``parts`` (state, variant, ...) and Last-Modified from POSIX seconds."""
         etag = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-        return cls(etag, datetime.fromtimestamp(int(modified), UTC) if modified is not None else None, weak)
+        return cls(etag, last_modified(modified), weak)
 
     def fresh(self) -> bool:
         """Whether the client's copy is current, so a 304 answers (RFC 9110 13.1.2 and 13.1.3)."""
@@ -89,6 +89,11 @@ class Validators:
         if self.modified is not None:
             response.last_modified = self.modified
         return response
+
+
+def last_modified(seconds: float | None) -> datetime | None:
+    """Last-Modified of a store publication (POSIX seconds; HTTP dates have whole seconds)."""
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds is not None else None
 
 
 def conditional(validators: Validators, build: Callable[[], Response]) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template
 from werkzeug.exceptions import NotFound
 
+from kg.identity.mentions import person_id_key, work_id_key
 from kg.web.context import get_store
 from kg.web.fairness import client_slot
 from kg.web.http import HTML, negotiate
@@ -22,10 +23,12 @@ MAX_VALUE_CHARS = 300  # the longest DOIs in Crossref are about 200 characters
 
 
 def block_keys(scheme: str, value: str) -> list[str]:
-    """The identity stage's block keys under which a mention states ``scheme:value`` (kg.identity.mentions)."""
+    """The identity stage's block keys under which a mention states ``scheme:value``: a person's
+    identifier as stated (ORCID iDs and Wikidata items in their canonical upper case), a paper's
+    without case."""
     person = {"orcid": value.upper(), "wikidata": value.upper(), "dblp": value}.get(scheme)
-    work = value.lower() if scheme in ("doi", "arxiv", "dblp", "wikidata") else None
-    return ([f"pid:{scheme}:{person}"] if person else []) + ([f"wid:{scheme}:{work}"] if work else [])
+    keys = [person_id_key(f"{scheme}:{person}")] if person else []
+    return keys + ([work_id_key(f"{scheme}:{value}")] if scheme in ("doi", "arxiv", "dblp", "wikidata") else [])
 
 
 SCHEMES = ("doi", "orcid", "dblp", "arxiv", "wikidata")
