@@ -7,6 +7,7 @@ The web routes use :data:`URI_SPACES` and :func:`parse_uri`, so every minted URI
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -50,6 +51,17 @@ def curation_graph_uri(base: str) -> URIRef:
 def mention_uri(base: str, source_slug: str, fragment: str) -> URIRef:
     """A mention: what one source says of one person or paper (``{base}source/{slug}#w3``)."""
     return URIRef(f"{base}source/{source_slug}#{fragment}")
+
+
+def identifier_node_uri(base: str, source_slug: str, identifier: str) -> URIRef:
+    """A ``schema:PropertyValue`` node for an external identifier (``doi:10.…``) as one source states
+    it: a fragment of the source document (``{base}source/{slug}#id-…``), so it dereferences to the
+    page that states it; the fragment is a digest, as DOIs hold characters a fragment cannot."""
+    return URIRef(f"{base}source/{source_slug}#{identifier_fragment(identifier)}")
+
+
+def identifier_fragment(identifier: str) -> str:
+    return "id-" + hashlib.sha256(identifier.encode()).hexdigest()[:16]
 
 
 def inferred_graph_uri(base: str) -> URIRef:

@@ -238,7 +238,10 @@ def test_a_split_inside_one_source_gives_each_fact_to_its_mention(tmp_path):
     tatiana, hill = f"<{BASE}author/tatiana-hill-0000-0003-4301-852x>", f"<{BASE}author/t-hill>"
     assert f'{hill} <{BASE}ontology#statedName> "T. Hill" {graph} .' in lines
     assert f'{tatiana} <{BASE}ontology#statedName> "Tatiana Hill" {graph} .' in lines
-    assert f'{tatiana} <https://schema.org/identifier> "orcid:0000-0003-4301-852X" {graph} .' in lines
+    (orcid,) = [line.split(" ")[2] for line in lines if line.startswith(f"{tatiana} <https://schema.org/identifier> ")]
+    assert f"{orcid} <https://schema.org/value> \"0000-0003-4301-852X\" {graph} ." in lines
+    assert f"{orcid} <https://schema.org/url> <https://orcid.org/0000-0003-4301-852X> {graph} ." in lines
+    assert not [line for line in lines if line.startswith(f"{hill} <https://schema.org/identifier> ")]
     authors = {line.split(" ")[0]: line.split(" ")[2] for line in lines
                if " <https://schema.org/author> " in line and line.endswith(f"{graph} .") and "bruno" not in line}
     assert authors == {f"<{BASE}paper/hashing-things>": hill, f"<{BASE}paper/sorting-things>": tatiana}

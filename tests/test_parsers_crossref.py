@@ -312,8 +312,9 @@ SELECT ?kind (COUNT(DISTINCT ?entity) AS ?count) WHERE {
 } GROUP BY ?kind"""
 AUTHOR_WITH_ORCID = """PREFIX schema: <https://schema.org/>
 SELECT ?name WHERE {
-  ?work schema:identifier "doi:10.3847/1538-4357/adb8ca" ; schema:author ?person .
-  ?person schema:identifier "orcid:0000-0001-5530-2872" ; schema:name ?name .
+  ?work schema:identifier [ schema:propertyID "doi" ; schema:value "10.3847/1538-4357/adb8ca" ] ;
+    schema:author ?person .
+  ?person schema:identifier [ schema:propertyID "orcid" ; schema:value "0000-0001-5530-2872" ] ; schema:name ?name .
 }"""
 
 

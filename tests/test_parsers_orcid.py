@@ -330,7 +330,8 @@ SELECT ?kind (COUNT(DISTINCT ?entity) AS ?count) WHERE {
 AUTHORED = """PREFIX schema: <https://schema.org/> PREFIX kg: <%sontology#>
 SELECT (COUNT(DISTINCT ?work) AS ?works) (COUNT(DISTINCT ?name) AS ?spellings) WHERE {
   ?work a schema:ScholarlyArticle ; schema:author ?person .
-  ?person schema:identifier "orcid:0000-0002-1825-0097" ; kg:statedName ?name .
+  ?person schema:identifier [ schema:propertyID "orcid" ; schema:value "0000-0002-1825-0097" ] ;
+    kg:statedName ?name .
 }"""
 
 

@@ -381,8 +381,8 @@ def facts_missing(dataset, record: dict, base: str) -> list[str]:
     kg = kg_namespace(base)
     if record["type"] == "person":
         people = set(dataset.subjects(kg.statedName, Literal(record["name"])))
-        orcid = Literal(f"orcid:{record['identifiers']['orcid']}")
-        return [] if any((p, SCHEMA.identifier, orcid) in dataset for p in people) else [f"person {record}"]
+        orcid = record["identifiers"]["orcid"]
+        return [] if any(states(dataset, p, "orcid", orcid) for p in people) else [f"person {record}"]
     title = record["title"]
     works = [work for work in dataset.subjects(SCHEMA.name, Literal(title))
              if (work, RDF.type, SCHEMA.ScholarlyArticle) in dataset]
@@ -400,10 +400,16 @@ def facts_missing(dataset, record: dict, base: str) -> list[str]:
         missing.append(f"venue {record['venue']!r} of {title!r}")
     if "abstract" in record and not any((w, SCHEMA.abstract, Literal(record["abstract"])) in dataset for w in works):
         missing.append(f"abstract of {title!r}")
-    doi = Literal(f"doi:{record['identifiers']['doi']}") if "identifiers" in record else None
-    if doi is not None and not any((w, SCHEMA.identifier, doi) in dataset for w in works):
+    doi = record["identifiers"]["doi"] if "identifiers" in record else None
+    if doi is not None and not any(states(dataset, w, "doi", doi) for w in works):
         missing.append(f"DOI of {title!r}")
     return missing
+
+
+def states(dataset, entity, scheme: str, value: str) -> bool:
+    """Whether ``entity`` has an identifier (a schema:PropertyValue) of this scheme and value."""
+    return any((node, SCHEMA.propertyID, Literal(scheme)) in dataset and (node, SCHEMA.value, Literal(value)) in dataset
+               for node in dataset.objects(entity, SCHEMA.identifier))
 
 
 def lists_authors(dataset, works, authors: list[str], kg) -> bool:

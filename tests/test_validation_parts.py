@@ -122,8 +122,9 @@ def test_footprint_of_the_project_shapes(shapes):
     footprint = read_footprint(shapes)
     assert footprint is not None
     assert footprint.inverse_predicates == {SCHEMA.exampleOfWork}
-    assert footprint.value_predicates == {RDF.type, RDFS.subClassOf, RDF.first, RDF.rest}
-    assert len(footprint.targeted) == 5
+    assert footprint.value_predicates == {RDF.type, RDFS.subClassOf, RDF.first, RDF.rest,  # classes, lists
+                                          SCHEMA.propertyID, SCHEMA.value, SCHEMA.url}  # identifiers
+    assert len(footprint.targeted) == 6
 
 
 UNSPLITTABLE = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF
 from SPARQLWrapper import JSON, SPARQLWrapper
 
@@ -77,7 +77,23 @@ def test_links_out_by_their_semantics_and_counted_in_void(server):
     turtle = Graph().parse(str(paper) + ".ttl", format="turtle")
     assert {str(o) for o in turtle.objects(paper, OWL.sameAs)} == {
         f"https://doi.org/{DOI}", "https://dblp.org/rec/conf/compstat/Bottou10"}  # a paper's dblp id is a record
-    assert (paper, URIRef("https://schema.org/identifier"), Literal(f"doi:{DOI}")) in turtle
+    schema = Namespace("https://schema.org/")
+    identifiers = {(str(turtle.value(node, schema.propertyID)), str(turtle.value(node, schema.value)),
+                    str(turtle.value(node, schema.url))) for node in turtle.objects(paper, schema.identifier)}
+    assert identifiers == {("doi", DOI, f"https://doi.org/{DOI}"),
+                           ("dblp", "conf/compstat/Bottou10", "https://dblp.org/rec/conf/compstat/Bottou10")}
+    assert all((node, RDF.type, schema.PropertyValue) in turtle for node in turtle.objects(paper, schema.identifier))
+    page = http_fetch(str(paper), accept="text/html")[2].decode()
+    assert f'<a href="https://doi.org/{DOI}"' in page and f"doi:{DOI}" in page  # read as an identifier, linked
+
+
+def test_the_same_look_up_in_sparql_by_identifier(server):
+    client = SPARQLWrapper(server.url + "sparql")
+    client.setQuery("PREFIX schema: <https://schema.org/> SELECT ?e WHERE { "
+                    f'?e schema:identifier [ schema:propertyID "doi" ; schema:value "{DOI}" ] }}')
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    assert [row["e"]["value"] for row in rows] == [server.url + SGD]
 
 
 def test_the_same_look_up_in_sparql(server):

@@ -50,7 +50,7 @@ def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int |
         for person in (parsed.subject, *parsed.persons):
             if person is not None:
                 uri = mint_author_uri(base_uri, resolution.person(parsed, person.name).slug)
-                identity.stated_ids(batch, source, uri, person.identifiers)
+                identity.stated_ids(batch, source, uri, person.identifiers, stated, "author")
         for index, paper in enumerate(parsed.papers):
             if papers_per_chunk and filled >= papers_per_chunk:
                 yield batch
@@ -62,6 +62,6 @@ def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int |
                 identity.entity(batch, mint_author_uri(base_uri, resolution.person(parsed, name, index).slug))
             if paper.venue:
                 identity.venue(batch, resolution.venue(paper.venue))
-            identity.stated_ids(batch, source, work, paper.identifiers)
+            identity.stated_ids(batch, source, work, paper.identifiers, stated, "paper")
             filled += 1
     yield batch

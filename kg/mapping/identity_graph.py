@@ -23,9 +23,11 @@ from kg.identity import Curation, Entity, Resolution, to_json
 from kg.identity.mentions import Mention
 from kg.identity.resolve import Source, Venue
 from kg.mapping.batch import MappedBatch, Quad
-from kg.mapping.schema_org import list_label
+from kg.mapping.schema_org import emit_stated, list_label
 from kg.uris import (
     curation_graph_uri,
+    identifier_fragment,
+    identifier_node_uri,
     identity_graph_uri,
     mention_uri,
     mint_external_uri,
@@ -61,11 +63,19 @@ class IdentityEmitter:
         uri = mint_source_uri(self.base, source.slug)
         batch.emit(self.graph, uri, self.key, Literal(f"source:{source.parsed.ref.sha256}"))
 
-    def stated_ids(self, batch: MappedBatch, source: Source, uri: URIRef, identifiers) -> None:
-        """External identifiers as the source states them, in the source's graph."""
+    def stated_ids(self, batch: MappedBatch, source: Source, uri: URIRef, identifiers, stated: set,
+                   space: str) -> None:
+        """External identifiers as the source states them, in the source's graph: each a
+        ``schema:PropertyValue`` (scheme as ``schema:propertyID``, the value as stated, the
+        identifier's resolver as ``schema:url``) that the source's entity has as ``schema:identifier``."""
         doc = mint_source_uri(self.base, source.slug)
         for ident in identifiers:
-            batch.emit(doc, uri, SCHEMA.identifier, Literal(f"{ident.scheme}:{ident.value}"))
+            node = identifier_node_uri(self.base, source.slug, f"{ident.scheme}:{ident.value}")
+            batch.emit(doc, uri, SCHEMA.identifier, node)
+            for predicate, obj in ((RDF.type, SCHEMA.PropertyValue), (SCHEMA.propertyID, Literal(ident.scheme)),
+                                   (SCHEMA.value, Literal(ident.value)),
+                                   (SCHEMA.url, mint_external_uri(ident.scheme, ident.value, space))):
+                emit_stated(batch, stated, doc, node, predicate, obj)
 
     def _first(self, key: str) -> bool:
         if key in self.done:
@@ -239,7 +249,8 @@ def _owners(quad: Quad, term: URIRef, pairs: list, kg, work_records: dict[str, s
     if s == term and p == kg.statedName:
         return {new for m, new in pairs if str(o) in getattr(m, "spellings", ())}
     if s == term and p == SCHEMA.identifier:
-        return {new for m, new in pairs if str(o) in m.identifiers}
+        fragment = str(o).rpartition("#")[2]
+        return {new for m, new in pairs if fragment in {identifier_fragment(i) for i in m.identifiers}}
     if o == term and p == SCHEMA.about:
         return {new for m, new in pairs if getattr(m, "subject", False)}
     if o == term and p == SCHEMA.author:

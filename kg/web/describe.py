@@ -13,6 +13,7 @@ A description keeps the named graph of every triple, so pages can say which sour
   (``?v schema:isPartOf R``); a source's entities (what its graph types) and how many of each
   class it mentions, given as ``schema:mentions`` and VoID class partitions (computed here,
   so they sit in :attr:`Description.derived`, not in any named graph);
+- the ``schema:PropertyValue`` of each external identifier a person or work has;
 - the inbound lists (works, versions, mentioned entities) one page at a time.
 
 The model is a flat list of quads with a few accessors (:meth:`Description.values`,
@@ -155,6 +156,9 @@ class Description:
     def label(self, node: Node) -> str:
         """A display name: the identity graph's name, else any stated name, else the URI's path."""
         identity = identity_graph_uri(self.base)
+        scheme, value = self.first(node, SCHEMA.propertyID), self.first(node, SCHEMA.value)
+        if scheme is not None and value is not None:  # an external identifier
+            return f"{scheme}:{value}"
         for predicate in (SCHEMA.name, FOAF.name, self.term("kg:statedName")):
             names = self._index.get((node, predicate), {})
             preferred = [n for n, graphs in names.items() if identity in graphs] or list(names)
@@ -197,7 +201,8 @@ class Description:
 
     def href(self, node: Node) -> str | None:
         """A link target for an IRI (http and https only), None for anything else."""
-        text = str(node)
+        resolver = self.first(node, SCHEMA.url)  # an external identifier links to where it resolves
+        text = str(resolver if isinstance(resolver, URIRef) else node)
         return text if isinstance(node, URIRef) and text.startswith(("http://", "https://")) else None
 
     def versions(self, work: Node) -> list[Node]:
@@ -330,10 +335,16 @@ def _read_person(store: Store, d: Description, page: int, size: int) -> None:
         GROUP BY ?w ORDER BY DESC(?year) ?name ?w""", d.paging)
     members = _values(d.members)
     d.quads += _quads(store, _own(d.uri, but=FOAF.made))
+    d.quads += _read_identifiers(store, d.uri)
     d.quads += _quads(store, f"VALUES ?o {{ {members} }} BIND(<{d.uri}> AS ?s) BIND(<{FOAF.made}> AS ?p) "
                              "GRAPH ?g { ?s ?p ?o }")
     d.quads += _quads(store, f"BIND(<{SCHEMA.about}> AS ?p) BIND(<{d.uri}> AS ?o) GRAPH ?g {{ ?s ?p ?o }}")
     d.quads += _read_works(store, members)
+
+
+def _read_identifiers(store: Store, uri: URIRef) -> list[Quad]:
+    """The ``schema:PropertyValue`` nodes of a person's or work's external identifiers."""
+    return _quads(store, f"GRAPH ?g {{ <{uri}> <{SCHEMA.identifier}> ?s . ?s ?p ?o }}")
 
 
 def _read_works(store: Store, members: str) -> list[Quad]:
@@ -347,6 +358,7 @@ def _read_works(store: Store, members: str) -> list[Quad]:
 
 def _read_work(store: Store, d: Description, page: int, size: int) -> None:
     d.quads += _quads(store, _own(d.uri))
+    d.quads += _read_identifiers(store, d.uri)
     d.quads += _quads(store, f"<{d.uri}> <{SCHEMA.workExample}> ?s . GRAPH ?g {{ ?s ?p ?o }}")
     d.quads += _quads(store, f"GRAPH ?g {{ <{d.uri}> <{BIBO.authorList}> ?list . "
                              f"?list <{RDF.rest}>* ?s . ?s ?p ?o }}")
@@ -368,7 +380,9 @@ def _read_venue(store: Store, d: Description, page: int, size: int) -> None:
 
 
 def _read_source(store: Store, d: Description, page: int, size: int) -> None:
-    mentioned = f"GRAPH <{d.uri}> {{ ?e a ?type }} FILTER(isIRI(?e) && ?e != <{d.uri}>)"
+    # the entities the source names, not the nodes of its own document (identifiers: ``{source}#id-…``)
+    mentioned = (f"GRAPH <{d.uri}> {{ ?e a ?type }} "
+                 f"FILTER(isIRI(?e) && ?e != <{d.uri}> && !STRSTARTS(STR(?e), \"{d.uri}#\"))")
     d.paging = Paging(page, size, _count(store, mentioned, "e"))
     d.members = _page(store, f"SELECT DISTINCT ?e WHERE {{ {mentioned} }} ORDER BY ?e", d.paging)
     d.quads += _quads(store, _own(d.uri))
