@@ -19,9 +19,11 @@ from kg.config import Settings
 from kg.errors import KgError, MappingError, ValidationFailed
 from kg.identity import Curation, resolve
 from kg.identity.keys import short_hash
+from kg.identity.mentions import work_id_key
 from kg.identity.resolve import Resolution
 from kg.inference import compile_rules, load_ontology, materialize_owlrl
 from kg.mapping import MappedBatch, entity_state, identity_change, map_in_chunks, moved_facts, split_facts
+from kg.mapping.citations import citable, citation_links, key_of, target_of
 from kg.mapping.identity_graph import curation_quads, mention_of
 from kg.parsers import parse_source
 from kg.quads import Change
@@ -33,7 +35,7 @@ from kg.store.build import Build
 from kg.store.registry import StoreRegistry
 from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, mint_source_uri, parse_uri
 from kg.validation import ValidationReport, load_shapes, validate_graph
-from kg.vocab import DCTERMS, kg_namespace
+from kg.vocab import DCTERMS, SCHEMA, kg_namespace
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,54 @@ def checked_chunks(resolution: Resolution, settings: Settings, result: IngestRes
     first = identity_changes(resolution, state, registry, gate, settings.base_uri)
     gate.check(first, result, validate=bool(resolution.moved or resolution.split))
     yield Change(first.add, first.remove, first.renames)
+    cites: set = set()
     for batch in map_in_chunks(resolution, settings.base_uri, settings.chunk_papers, state):
         gate.check(batch, result)
+        cites |= {q for q in batch.add if q[1] == SCHEMA.citation and q[3] != gate.inferred_graph}
         yield Change(batch.add, batch.remove)
+    links = citation_change(resolution, registry, first, cites, settings.base_uri)
+    if links.add or links.remove:
+        result.quads_added += len(links.add)
+        result.quads_removed += len(links.remove)
+        result.inferred += len(links.add)
+        yield links
+
+
+def citation_change(resolution: Resolution, registry: StoreRegistry, first: MappedBatch, cites: set,
+                    base: str) -> Change:
+    """The derived ``schema:citation`` links between held works (kg.mapping.citations) that the
+    batch makes or unmakes: re-derived for every identifier it bears on (the new references, the
+    identifiers of every work identity decided, the references of works that moved), from the
+    state after the change, and written as the difference from the stored links."""
+    inferred = inferred_graph_uri(base)
+    changed = {q for q in first.add | first.moved | first.remove
+               if q[1] == SCHEMA.citation and q[3] != inferred}
+    if not (cites or changed or registry.has_citations()):
+        return Change(set(), set())
+    retired = {f"{base}{old}" for old in resolution.retired}
+    works = {f"{base}{path}": citable(work_id_key(i) for i in entity.named.identifiers)
+             for path, entity in resolution.entities.items() if entity.space == "paper"}
+    keys = set().union(*works.values()) if works else set()
+    keys |= {key for q in cites | changed if (key := key_of(q[2]))}
+    # Every work that holds one of the keys before or after the change, and every one whose links the
+    # identity change dropped (kg.pipeline.identity_changes: inferences about moved entities).
+    before = registry.key_holders(keys)
+    candidates = set().union(*before.values()) if before else set()
+    candidates |= set(works) | {str(q[2]) for q in first.remove if q[1] == SCHEMA.citation and q[3] == inferred}
+    holders: dict[str, set[str]] = {}
+    unchanged = registry.work_keys(c for c in candidates if c not in works and c not in retired)
+    for work, held in (*works.items(), *unchanged.items()):
+        for key in citable(held):
+            holders.setdefault(key, set()).add(work)
+    citing: dict[str, set[str]] = {}
+    stored = registry.citations(cited=[target_of(key) for key in holders])
+    for s, _p, o, g in (stored - first.remove) | {q for q in changed | cites if q not in first.remove}:
+        work = first.renames.get(str(g), {}).get(str(s), str(s))
+        if key := key_of(o):
+            citing.setdefault(key, set()).add(work)
+    wanted = {(w, SCHEMA.citation, c, inferred) for w, c in citation_links(citing, holders)}
+    present = registry.citations(cited=candidates, graph=str(inferred)) - first.remove
+    return Change(wanted - present, present - wanted)
 
 
 def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistry, gate: Gate,

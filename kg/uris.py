@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from rdflib import URIRef
 
@@ -108,7 +109,22 @@ def mint_external_uri(scheme: str, value: str, space: str = "author") -> URIRef:
     """The canonical URI of an external identifier (ORCID, dblp, Wikidata, DOI, arXiv) of a person
     (``space`` "author") or a paper ("paper"): a paper's dblp identifier is a record key."""
     template = DBLP_RECORD_URI if scheme == "dblp" and space == "paper" else EXTERNAL_ID_URIS[scheme]
-    return URIRef(template.format(value))
+    return URIRef(template.format(quote(value, safe=IRI_SAFE)))
+
+
+IRI_SAFE = "!$&'()*+,-./:;=@_~"
+"""What an identifier keeps as it is in its resolver's IRI; the rest (``<``, ``>``, ``#``, ``%``,
+space, and the like, which old DOIs hold) is percent-encoded, as the DOI handbook asks of DOIs in URLs."""
+
+
+CITABLE_SCHEMES = ("doi", "arxiv")
+
+
+def citation_target(scheme: str, value: str) -> URIRef:
+    """The IRI a reference to a work is stated as (``https://doi.org/…``): DOIs in lower case, the
+    form doi.org resolves like any other, so that references and works meet whatever case each
+    source spelled the DOI in."""
+    return mint_external_uri(scheme, value.lower() if scheme == "doi" else value, "paper")
 
 
 def mint_void_uri(base: str, fragment: str = "") -> URIRef:

@@ -29,7 +29,7 @@ from rdflib import Dataset
 from kg.cli import main
 from kg.config import Settings, load_settings
 from kg.pipeline import ingest
-from kg.store import open_configured_store
+from kg.store import open_configured_store, open_store
 from kg.web import create_app
 from kg.web.context import get_settings
 
@@ -498,3 +498,16 @@ def listener():
     listening = Listener()
     yield listening
     listening.close()
+
+
+def nquads(store: Path, base: str = "http://127.0.0.1:5000/") -> list[str]:
+    """The store's dump as N-Quads lines."""
+    out = io.BytesIO()
+    open_store(store, base).dump(out, "nquads")
+    return out.getvalue().decode("utf-8").splitlines()
+
+
+def live_graph(lines: list[str]) -> list[str]:
+    """Every quad but those about URIs that are no longer an entity's (they differ with the history)."""
+    retired = {line.split(" ", 1)[0] for line in lines if " <http://www.w3.org/2002/07/owl#deprecated> " in line}
+    return sorted(line for line in lines if line.split(" ", 1)[0] not in retired)

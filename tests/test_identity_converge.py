@@ -11,7 +11,6 @@ included; every URI published on the way must still answer (live, or 301 to its 
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import os
 import subprocess
@@ -24,27 +23,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, EPOCH, http_fetch, make_settings, serving
+from conftest import DATA, EPOCH, http_fetch, live_graph, make_settings, nquads, serving
 from kg.pipeline import ingest
-from kg.store import open_store
 
 CORPUS = sorted(p for p in (DATA / "identity").iterdir() if p.suffix in (".txt", ".jsonl"))
 BASE = "http://127.0.0.1:5000/"
 DEPRECATED = "<http://www.w3.org/2002/07/owl#deprecated>"
 REPLACED_BY = "<http://purl.org/dc/terms/isReplacedBy>"
 KEY = f"<{BASE}ontology#identityKey>"
-
-
-def nquads(store: Path) -> list[str]:
-    out = io.BytesIO()
-    open_store(store, BASE).dump(out, "nquads")
-    return out.getvalue().decode("utf-8").splitlines()
-
-
-def live_graph(lines: list[str]) -> list[str]:
-    """Every quad but those about URIs that are no longer an entity's (they differ with the history)."""
-    retired = {line.split(" ", 1)[0] for line in lines if f" {DEPRECATED} " in line}
-    return sorted(line for line in lines if line.split(" ", 1)[0] not in retired)
 
 
 def redirects(lines: list[str]) -> dict[str, str]:

@@ -17,7 +17,15 @@ from kg.identity.mentions import split_homonym
 from kg.identity.resolve import Resolution, Source, paper_authors, version_kind, version_slug
 from kg.mapping.batch import MappedBatch
 from kg.records import PaperRecord
-from kg.uris import mint_author_uri, mint_paper_uri, mint_source_uri, mint_venue_uri, mint_version_uri
+from kg.uris import (
+    CITABLE_SCHEMES,
+    citation_target,
+    mint_author_uri,
+    mint_paper_uri,
+    mint_source_uri,
+    mint_venue_uri,
+    mint_version_uri,
+)
 from kg.vocab import BIBO, FABIO, SCHEMA, kg_namespace
 
 VERSION_CLASSES = {
@@ -100,6 +108,9 @@ def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord
                                                                 list_label(source.parsed.ref.sha256, index)))
     if paper.abstract:
         batch.emit(graph, work_uri, SCHEMA.abstract, Literal(paper.abstract))
+    for cited in paper.cites:  # as data, whether or not the graph holds the cited work (kg.mapping.citations)
+        if cited.scheme in CITABLE_SCHEMES:
+            batch.emit(graph, work_uri, SCHEMA.citation, citation_target(cited.scheme, cited.value))
     map_version(batch, graph, work_uri, work.slug, paper, resolution, base, key, stated)
 
 

@@ -15,7 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.identity import Curation, KnownEntity, StoredMention, from_json
 from kg.store.queries import sparql_string
-from kg.uris import curation_graph_uri, identity_graph_uri, parse_uri
+from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.vocab import BIBO, DCTERMS, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
@@ -96,6 +96,49 @@ class StoreRegistry:
               FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }}
             }}""")
         return sorted({str(row[0]) for row in rows})
+
+    def work_keys(self, works: Iterable[str]) -> dict[str, set[str]]:
+        """Work URI -> the identifier block keys (``wid:doi:10.1/x``) of its mentions."""
+        rows = self._chunked((f"<{w}>" for w in works), lambda values: f"""
+            SELECT DISTINCT ?e ?b WHERE {{
+              VALUES ?e {{ {values} }}
+              GRAPH {self.graph} {{ ?m <{self.kg.mentionOf}> ?e ; <{self.kg.blockKey}> ?b }}
+              FILTER(STRSTARTS(?b, "wid:")) }}""")
+        found: dict[str, set[str]] = {}
+        for entity, key in rows:
+            found.setdefault(str(entity), set()).add(str(key))
+        return found
+
+    def key_holders(self, block_keys: Iterable[str]) -> dict[str, set[str]]:
+        """Block key -> the live entities with a mention under it (:meth:`holders`, by key)."""
+        rows = self._chunked((sparql_string(k) for k in block_keys), lambda values: f"""
+            SELECT DISTINCT ?b ?e WHERE {{
+              VALUES ?b {{ {values} }}
+              GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b ; <{self.kg.mentionOf}> ?e }}
+              FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }} }}""")
+        found: dict[str, set[str]] = {}
+        for key, entity in rows:
+            found.setdefault(str(key), set()).add(str(entity))
+        return found
+
+    def has_citations(self) -> bool:
+        """Whether any source states a ``schema:citation`` (else an ingest without references has no
+        links to re-derive)."""
+        return bool(self._rows(f"SELECT ?s WHERE {{ GRAPH ?g {{ ?s <{SCHEMA.citation}> ?o }} }} LIMIT 1"))
+
+    def citations(self, cited: Iterable[str] = (), citing: Iterable[str] = (),
+                  graph: str | None = None) -> set[tuple]:
+        """``schema:citation`` quads (the inferred graph's only with ``graph``, else the others')
+        whose object is one of ``cited`` or whose subject is one of ``citing``."""
+        inferred = f"<{graph}>" if graph else "?g"
+        outside = "" if graph else f"FILTER(?g != <{inferred_graph_uri(self.base)}>)"
+        found: set[tuple] = set()
+        for variable, values in (("o", cited), ("s", citing)):
+            rows = self._chunked((f"<{u}>" for u in values), lambda vals, v=variable: (
+                f"SELECT ?s ?o ?g_ WHERE {{ VALUES ?{v} {{ {vals} }} "
+                f"GRAPH {inferred} {{ ?s <{SCHEMA.citation}> ?o }} BIND({inferred} AS ?g_) {outside} }}"))
+            found |= {(s, SCHEMA.citation, o, g) for s, o, g in rows}
+        return found
 
     def mentions_of(self, uri: str) -> list[StoredMention]:
         """The stored mentions of one entity."""
