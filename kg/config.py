@@ -131,6 +131,15 @@ def _bind(key: str, value: object) -> str:
     return text
 
 
+def _choice(*names: str):
+    def check(key: str, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in names:
+            raise ConfigError(key, value, f"one of {', '.join(names)}")
+        return text
+    return check
+
+
 _ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
@@ -171,6 +180,9 @@ SETTINGS = (
     Setting("chunk_papers", "KG_CHUNK_PAPERS", 5000,
             "Paper records an ingest maps, validates and writes at a time; memory grows with it, not the batch.",
             _positive(int)),
+    Setting("shacl_engine", "KG_SHACL_ENGINE", "turbo",
+            "The SHACL gate's engine: turbo (pyshacl-turbo, compiled; pySHACL where it refuses an input) or "
+            "pyshacl (the reference, ~10x slower).", _choice("turbo", "pyshacl")),
     Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
             "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
     Setting("max_result_bytes", "KG_MAX_RESULT_BYTES", 16 * 1024 * 1024,
@@ -237,6 +249,7 @@ class Settings:
     source_date_epoch: int | None = _default("source_date_epoch")
     max_input_bytes: int = _default("max_input_bytes")
     chunk_papers: int = _default("chunk_papers")
+    shacl_engine: str = _default("shacl_engine")
     query_timeout: float = _default("query_timeout")
     max_result_bytes: int = _default("max_result_bytes")
     max_query_bytes: int = _default("max_query_bytes")

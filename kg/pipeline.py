@@ -92,6 +92,7 @@ class Gate:
         self.shapes = load_shapes(settings.shapes_dir, settings.base_uri)
         self.rules = compile_rules(load_ontology(settings.ontology_dir, settings.base_uri))
         self.inferred_graph = inferred_graph_uri(settings.base_uri)
+        self.engine = settings.shacl_engine
 
     def check(self, batch: MappedBatch, result: IngestResult, validate: bool = True) -> None:
         """Validate a mapped batch (or chunk), then add what the ontology's alignments imply.
@@ -104,7 +105,8 @@ class Gate:
         Raises:
             ValidationFailed: the batch does not conform to the shapes (carries the report).
         """
-        report = validate_graph(batch.triples() if validate else set(), self.shapes, batch.record_keys)
+        report = validate_graph(batch.triples() if validate else set(), self.shapes, batch.record_keys,
+                                engine=self.engine)
         if not report.conforms:
             raise ValidationFailed(report)
         inferred = materialize_owlrl(((s, p, o) for s, p, o, _g in batch.add | batch.moved), self.rules)

@@ -47,8 +47,9 @@ def assert_same_report(whole: ValidationReport, parts: ValidationReport) -> None
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_golden_case_gives_the_same_report_in_parts(case, workers, part_triples, shapes):
     data, keys = load_case_data(case), load_record_keys(case)
-    whole = validate_graph(data, shapes, keys, workers=1)
-    assert_same_report(whole, validate_graph(data, shapes, keys, workers=workers, part_triples=part_triples))
+    whole = validate_graph(data, shapes, keys, workers=1, engine="pyshacl")
+    assert_same_report(whole, validate_graph(data, shapes, keys, workers=workers, part_triples=part_triples,
+                                                   engine="pyshacl"))
 
 
 def mapped_batch(tmp_path) -> tuple[set, dict]:
@@ -96,23 +97,24 @@ def break_batch(triples: set, seed: int) -> set:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_mapped_batch_with_faults_gives_the_same_report_in_parts(seed, tmp_path, shapes):
     triples, keys = mapped_batch(tmp_path)
-    assert validate_graph(triples, shapes, keys, workers=1).conforms
+    assert validate_graph(triples, shapes, keys, workers=1, engine="pyshacl").conforms
     data = break_batch(triples, seed)
-    whole = validate_graph(data, shapes, keys, workers=1)
+    whole = validate_graph(data, shapes, keys, workers=1, engine="pyshacl")
     assert len(whole.violations) >= 10
     for workers, part_triples in [(1, 50), (2, 50), (2, 400)]:
-        assert_same_report(whole, validate_graph(data, shapes, keys, workers=workers, part_triples=part_triples))
+        assert_same_report(whole, validate_graph(data, shapes, keys, workers=workers, part_triples=part_triples,
+                                                   engine="pyshacl"))
 
 
 def test_parts_are_validated_in_this_process_while_another_thread_runs(tmp_path, shapes):
     triples, keys = mapped_batch(tmp_path)
     data = break_batch(triples, 3)
-    whole = validate_graph(data, shapes, keys, workers=1)
+    whole = validate_graph(data, shapes, keys, workers=1, engine="pyshacl")
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)  # not a daemon: forking next to it is unsafe
     thread.start()
     try:
-        assert_same_report(whole, validate_graph(data, shapes, keys, workers=2, part_triples=50))
+        assert_same_report(whole, validate_graph(data, shapes, keys, workers=2, part_triples=50, engine="pyshacl"))
     finally:
         stop.set()
         thread.join()

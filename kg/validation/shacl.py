@@ -1,6 +1,13 @@
-"""Load the SHACL shapes and run pySHACL over a batch, whole or in parts.
+"""Load the SHACL shapes and run them over a batch: pyshacl-turbo whole, or pySHACL whole or in parts.
 
-A small batch, or one checked by shapes that :func:`~kg.validation.footprint.read_footprint`
+Two engines, chosen by ``KG_SHACL_ENGINE``. ``turbo`` (the default) runs the shapes compiled once
+by pyshacl-turbo, a SHACL engine in Rust with pySHACL's API, over the whole batch; where it refuses
+an input pySHACL accepts (a malformed ``rdf:List``, which pySHACL reports as violations), the batch
+goes to pySHACL instead, so the verdict is always pySHACL's (tests/test_gate_differential.py holds
+the two to the same report on every golden case, mutated batches and the W3C Core tests the shapes'
+components need). ``pyshacl`` is the reference, kept for that test and as a fallback.
+
+With pySHACL, a small batch, or one checked by shapes that :func:`~kg.validation.footprint.read_footprint`
 cannot split, is validated in one pySHACL run. A larger one is split into parts of at most
 :data:`PART_TRIPLES` triples (:mod:`kg.validation.partition`) validated in one process per CPU;
 the parts' reports are merged into the report the single run would give.
@@ -27,6 +34,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyshacl
+import pyshacl_turbo
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import Graph
 from rdflib.namespace import RDF
@@ -119,6 +127,7 @@ def validate_graph(
     record_keys: Mapping[str, Sequence[str]],
     workers: int | None = None,
     part_triples: int = PART_TRIPLES,
+    engine: str = "turbo",
 ) -> ValidationReport:
     """Validate a batch's asserted data against the shapes.
 
@@ -134,6 +143,7 @@ def validate_graph(
             name the records at fault in the report.
         workers: processes to validate parts in; by default one per usable CPU.
         part_triples: the most triples a part should hold (bounds the memory of each run).
+        engine: ``turbo`` or ``pyshacl`` (module docstring).
 
     Returns:
         The report; ``report.conforms`` is False when any violation was found.
@@ -143,6 +153,11 @@ def validate_graph(
         ParseError: pySHACL cannot use the shapes graph (an ill-formed shape).
     """
     check_plain_graph(data)
+    if engine == "turbo":
+        try:
+            return validate_whole(data if isinstance(data, Graph) else graph_of(data), shapes, record_keys, run_turbo)
+        except TurboRefused:
+            pass  # pySHACL's verdict on an input the fast engine does not take
     workers = workers or usable_cpus()
     footprint = read_footprint(shapes)
     count = count_parts(len(data), footprint, workers, part_triples)
@@ -182,14 +197,33 @@ def count_parts(size: int, footprint: Footprint | None, workers: int, part_tripl
     return math.ceil(math.ceil(size / part_triples) / workers) * workers
 
 
-def validate_whole(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]]) -> ValidationReport:
-    """Validate the whole batch in one pySHACL run."""
+def validate_whole(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]],
+                   run=None) -> ValidationReport:
+    """Validate the whole batch in one run of ``run`` (pySHACL by default)."""
     checked = break_list_cycles(data)
     try:
-        conforms, results = run_pyshacl(checked, shapes)
-    except ReportableRuntimeError as exc:
-        raise ParseError("shapes graph", None, f"pySHACL cannot use the shapes: {exc.message}") from exc
+        conforms, results = (run or run_pyshacl)(checked, shapes)
+    except (ReportableRuntimeError, pyshacl_turbo.ReportableRuntimeError) as exc:
+        raise ParseError("shapes graph", None, f"the SHACL engine cannot use the shapes: {exc.message}") from exc
     return read_report(conforms, results, checked, record_keys)
+
+
+class TurboRefused(Exception):
+    """pyshacl-turbo would not take the data graph (it raises ValueError on a malformed rdf:List)."""
+
+
+_COMPILED: list = [None, None]  # the last shapes graph and its compiled program (a gate loads shapes once)
+
+
+def run_turbo(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """Run pyshacl-turbo (SHACL Core only), the shapes compiled once per shapes graph."""
+    if _COMPILED[0] is not shapes:
+        _COMPILED[:] = [shapes, pyshacl_turbo.compile_shapes(shapes, advanced=False)]
+    try:
+        conforms, results, _text = _COMPILED[1].validate(data, abort_on_first=False)
+    except ValueError as exc:
+        raise TurboRefused(str(exc)) from exc
+    return bool(conforms), results
 
 
 def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
