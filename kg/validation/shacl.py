@@ -41,7 +41,7 @@ from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from kg.errors import ParseError, SourceError
+from kg.errors import InternalError, ParseError, SourceError
 from kg.validation.footprint import Footprint, read_footprint
 from kg.validation.partition import (
     PartJob,
@@ -208,8 +208,9 @@ def validate_whole(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequenc
     return read_report(conforms, results, checked, record_keys)
 
 
-class TurboRefused(Exception):
-    """pyshacl-turbo would not take the data graph (it raises ValueError on a malformed rdf:List)."""
+class TurboRefused(InternalError):
+    """pyshacl-turbo would not take the data graph (it raises ValueError on a malformed rdf:List);
+    validate_graph then gives the batch to pySHACL, so it never leaves this module."""
 
 
 _COMPILED: list = [None, None]  # the last shapes graph and its compiled program (a gate loads shapes once)
