@@ -23,9 +23,10 @@ $(VENV)/.test-installed: $(BIN)/kg
 install: $(BIN)/kg
 install-test: $(VENV)/.test-installed
 
-## build: ingest the shipped sample records into $(STORE) (a no-op when they are already in)
+## build: ingest the shipped sample records into $(STORE) and write its dumps (no-ops when done)
 build: $(BIN)/kg
 	$(BIN)/kg ingest --store $(STORE) $(RECORDS)
+	$(BIN)/kg publish --store $(STORE)
 	$(BIN)/kg stats --store $(STORE)
 
 ## serve: install, build the graph, serve it with gunicorn on http://$(HOST):$(PORT)

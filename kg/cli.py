@@ -210,6 +210,28 @@ def dump_command(ctx, store, base_uri, fmt, output):
     click.echo(f"wrote {output} ({output.stat().st_size} bytes, {count} {unit}, {fmt})", err=True)
 
 
+@main.command("publish")
+@_store_option
+@_base_option
+@click.pass_context
+def publish_command(ctx, store, base_uri):
+    """Write the dumps (kg.ttl, kg.nt.gz, kg.nq.gz) and VoID statistics of the current build.
+
+    Ingests publish their changes (the change feed, /changes) but not the dumps, which take time
+    in proportion to the whole graph: run this after a batch of ingests, or on a schedule. It is a
+    no-op when the current build's dumps exist. An ingest started meanwhile is refused.
+    """
+    settings = _settings(ctx, store=store, base_uri=base_uri)
+    target = _existing_store(settings)
+    directory = target.publish_dumps(settings.now())
+    if directory is None:
+        raise StoreError(str(settings.store), "holds no graph yet; run 'kg ingest' first")
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    files = ", ".join(f"{entry['name']} ({entry['bytes']} bytes)" for entry in manifest["files"]
+                      if entry["role"] == "dump")
+    click.echo(f"dumps of {manifest['generation']}: {files}", err=True)
+
+
 @main.command("stats")
 @_store_option
 @_base_option

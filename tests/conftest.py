@@ -78,7 +78,13 @@ def sample_settings(tmp_path_factory) -> Settings:
     """A store with the shipped sample ingested once for the whole session (read it, don't write it)."""
     settings = make_settings(tmp_path_factory.mktemp("sample") / "store")
     ingest(SAMPLE, settings)
+    publish(settings)
     return settings
+
+
+def publish(settings: Settings) -> Path | None:
+    """Write the current build's dumps, as `kg publish` does (ingests leave them out)."""
+    return open_configured_store(settings).publish_dumps(settings.now())
 
 
 @pytest.fixture(scope="session")
@@ -250,6 +256,7 @@ def web_sample(request, tmp_path_factory) -> Iterator[Settings]:
         else:
             settings = make_settings(directory / "store", **options)
         ingest([*SAMPLE, HOSTILE], settings)
+        publish(settings)
         yield settings
 
 

@@ -21,7 +21,8 @@ from kg.pipeline import ingest, retire
 from kg.store import open_store
 from kg.vocab import SH
 
-FILES = {"kg.ttl", "kg.nt.gz", "kg.nq.gz", "validation.ttl", "validation.txt", "manifest.json"}
+FILES = {"validation.ttl", "validation.txt", "manifest.json"}  # a build's own
+DUMP_FILES = {"kg.ttl", "kg.nt.gz", "kg.nq.gz", "manifest.json"}  # `kg publish`'s
 BASE = "http://127.0.0.1:5000/"
 
 
@@ -31,34 +32,46 @@ def artifacts(settings, generation: str | None = None):
     return directory, json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
 
 
+def dumps(settings):
+    """The newest dump set (`kg publish`): its directory and manifest."""
+    directory = open_store(settings.store, settings.base_uri).dumps()
+    return directory, json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+
 def entry(manifest: dict, name: str) -> dict:
     return next(f for f in manifest["files"] if f["name"] == name)
 
 
-def test_a_generation_is_published_with_its_artifacts(sample_settings):
+def test_a_generation_is_published_with_its_artifacts_and_its_dumps_apart(sample_settings):
     directory, manifest = artifacts(sample_settings)
     assert directory == sample_settings.store / "artifacts" / "g000001"
     assert {p.name for p in directory.iterdir()} == FILES
     assert manifest["generation"] == "g000001" and manifest["created"] == "2026-01-01T00:00:00Z"
     assert manifest["activity"] == "kg ingest"
     assert manifest["validation"] == {"conforms": True, "results": 0, "note": ""}
-    for item in manifest["files"]:
-        data = (directory / item["name"]).read_bytes()
-        assert item["bytes"] == len(data), item["name"]
-        assert item["sha256"] == hashlib.sha256(data).hexdigest(), item["name"]
+    dump_directory, dumped = dumps(sample_settings)
+    assert dump_directory == sample_settings.store / "dumps" / "g000001"
+    assert {p.name for p in dump_directory.iterdir()} == DUMP_FILES
+    assert dumped["generation"] == "g000001" and dumped["activity"] == "dump"
+    for where, listed in ((directory, manifest), (dump_directory, dumped)):
+        for item in listed["files"]:
+            data = (where / item["name"]).read_bytes()
+            assert item["bytes"] == len(data), item["name"]
+            assert item["sha256"] == hashlib.sha256(data).hexdigest(), item["name"]
     counts = manifest["counts"]
-    assert {k: counts[k] for k in ("persons", "works", "versions", "venues", "sources", "graphs")} == {
-        "persons": 26, "works": 14, "versions": 15, "venues": 4, "sources": 2, "graphs": 4}
-    assert manifest["classes"]["https://schema.org/Person"] == 26
-    assert sum(manifest["properties"].values()) == counts["triples"]
-    assert sum(manifest["graphs"].values()) == counts["quads"]
-    assert manifest["examples"] == [f"{BASE}author/leon-bottou", f"{BASE}paper/memory-mosaics-at-scale"]
-    assert manifest["sources"] == [f"{BASE}source/arrow-author-cluster-leon-bottou",
-                                   f"{BASE}source/researcher-profile-leon-bottou"]
+    assert {k: counts[k] for k in ("persons", "works", "versions", "venues", "sources")} == {
+        "persons": 26, "works": 14, "versions": 15, "venues": 4, "sources": 2}
+    assert len(manifest["graphs"]) == dumped["counts"]["graphs"] == 4
+    assert sum(manifest["graphs"].values()) == counts["quads"] == dumped["counts"]["quads"]
+    assert dumped["classes"]["https://schema.org/Person"] == 26
+    assert sum(dumped["properties"].values()) == dumped["counts"]["triples"]
+    assert dumped["examples"] == [f"{BASE}author/leon-bottou", f"{BASE}paper/memory-mosaics-at-scale"]
+    assert dumped["sources"] == [f"{BASE}source/arrow-author-cluster-leon-bottou",
+                                 f"{BASE}source/researcher-profile-leon-bottou"]
 
 
 def test_dump_counts_are_what_rdflib_parses_back(sample_settings):
-    directory, manifest = artifacts(sample_settings)
+    directory, manifest = dumps(sample_settings)
     turtle = Graph().parse(directory / "kg.ttl", format="turtle")
     ntriples = Graph().parse(data=gzip.decompress((directory / "kg.nt.gz").read_bytes()).decode(), format="nt")
     quads = Dataset()
@@ -73,7 +86,7 @@ def test_dump_counts_are_what_rdflib_parses_back(sample_settings):
 
 
 def test_gzip_headers_carry_no_time_and_no_name(sample_settings):
-    directory, _manifest = artifacts(sample_settings)
+    directory, _manifest = dumps(sample_settings)
     for name in ("kg.nt.gz", "kg.nq.gz"):
         header = (directory / name).read_bytes()[:10]
         assert header[:3] == b"\x1f\x8b\x08", name
@@ -88,7 +101,7 @@ def test_the_same_records_in_another_order_give_the_same_bytes(tmp_path, sample_
 
 
 def test_kg_dump_writes_the_bytes_of_the_published_dumps(sample_settings, tmp_path, run_kg):
-    directory, _manifest = artifacts(sample_settings)
+    directory, _manifest = dumps(sample_settings)
     for fmt, name in (("turtle", "kg.ttl"), ("ntriples", "kg.nt.gz"), ("nquads", "kg.nq.gz")):
         output = tmp_path / f"dump.{fmt}"
         result = run_kg("dump", "--store", sample_settings.store, "--format", fmt, "--output", output)

@@ -281,13 +281,14 @@ def test_an_empty_store_is_described_without_counts(tmp_path):
 
 def test_dumps_are_served_from_a_store_given_as_a_relative_path(tmp_path, monkeypatch):
     """`make serve` passes KG_STORE=data/store, relative to the working directory."""
-    from conftest import SAMPLE, make_settings
+    from conftest import SAMPLE, make_settings, publish
     from kg.pipeline import ingest
     from kg.web import create_app
 
     monkeypatch.chdir(tmp_path)
     settings = make_settings("store")
     ingest(SAMPLE, settings)
+    publish(settings)
     response = create_app(settings).test_client().get("/dumps/kg.nq.gz")
     try:
         assert response.status_code == 200 and response.data[:2] == b"\x1f\x8b"

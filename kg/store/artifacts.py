@@ -64,8 +64,11 @@ VALIDATION_TEXT = ArtifactFile("validation.txt", "text/plain", "text/plain", "va
 ARTIFACT_FILES = (TURTLE_DUMP, NTRIPLES_DUMP, NQUADS_DUMP, VALIDATION_TURTLE, VALIDATION_TEXT)
 
 
-def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str, build: Build) -> dict:
-    """Write the dumps, the validation report and the manifest of a generation into ``directory``.
+def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str, build: Build,
+                    dumps: bool = True, graphs: dict[str, int] | None = None) -> dict:
+    """Write the validation report and the manifest of a generation into ``directory`` and, with
+    ``dumps``, its dumps too (the remote store's way; the embedded store leaves them to
+    :func:`write_dumps`, off the ingest's path).
 
     Args:
         store: the generation's store (not yet published).
@@ -73,27 +76,15 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
         generation: the generation's name, ``gNNNNNN``.
         base: the base URI (prefixes of the Turtle dump; what counts as an entity).
         build: what made the generation.
+        graphs: each named graph's quads, when the writer kept count (else they are counted).
 
     Returns:
         The manifest (also written to ``manifest.json``).
     """
     directory.mkdir(parents=True)
-    subjects = list_subjects(store)
-    stats = GraphStats(base)
-    with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
-        # One pass over the store feeds both files. N-Triples is one line per triple, so writing
-        # it one subject at a time gives the bytes of one serialisation of the whole sequence.
-        def also(triples: list) -> None:
-            ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
-
-        ox.serialize(iter_distinct_triples(store, subjects, stats, also), turtle.out, ox.RdfFormat.TURTLE,
-                     prefixes=dump_prefixes(base))
-        turtle.count = ntriples.count = stats.triples
-    with _artifact(directory, NQUADS_DUMP) as nquads:
-        nquads.count = dump_graph(store, nquads.out, "nquads", base)  # streamed from RocksDB into gzip
+    written, described = (_write_dump_files(store, directory, base) if dumps else ([], {}))
     report_turtle, report_triples = render_report_turtle(generation, build, base)
     report_text = render_report_text(generation, build)
-    written = [turtle, ntriples, nquads]
     for spec, text, count in ((VALIDATION_TURTLE, report_turtle, report_triples),
                               (VALIDATION_TEXT, report_text, report_text.count("\n"))):
         with _artifact(directory, spec) as report:
@@ -109,11 +100,54 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
         "base_uri": base,
         "files": files,
         "validation": {"conforms": build.conforms, "results": len(build.lines), "note": build.note},
-        **describe_graph(store, base, stats, files),
+        **(described or current_counts(store, graphs)),
     }
     _write_json(directory / MANIFEST, manifest)
     fsync_directory(directory)
     return manifest
+
+
+def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, created: str) -> dict:
+    """Write a generation's dumps into ``directory``, with a manifest of their files and of the
+    statistics the pass over them gathered (VoID): ``kg publish``, or its background build."""
+    directory.mkdir(parents=True)
+    written, described = _write_dump_files(store, directory, base)
+    manifest = {"manifest_version": MANIFEST_VERSION, "generation": generation, "created": created,
+                "activity": "dump", "base_uri": base, "files": [artifact.entry() for artifact in written],
+                **described}
+    _write_json(directory / MANIFEST, manifest)
+    fsync_directory(directory)
+    return manifest
+
+
+def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list, dict]:
+    """The three dumps, and the statistics of the pass that wrote them."""
+    subjects = list_subjects(store)
+    stats = GraphStats(base)
+    with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
+        # One pass over the store feeds both files. N-Triples is one line per triple, so writing
+        # it one subject at a time gives the bytes of one serialisation of the whole sequence.
+        def also(triples: list) -> None:
+            ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
+
+        ox.serialize(iter_distinct_triples(store, subjects, stats, also), turtle.out, ox.RdfFormat.TURTLE,
+                     prefixes=dump_prefixes(base))
+        turtle.count = ntriples.count = stats.triples
+    with _artifact(directory, NQUADS_DUMP) as nquads:
+        nquads.count = dump_graph(store, nquads.out, "nquads", base)  # streamed from RocksDB into gzip
+    written = [turtle, ntriples, nquads]
+    return written, describe_graph(store, base, stats, [artifact.entry() for artifact in written])
+
+
+def current_counts(store: ox.Store, graphs: dict[str, int] | None = None) -> dict:
+    """A generation's entity counts (what `kg stats` prints), quads and named graphs, without a
+    dump; the graphs' sizes are counted (a pass over the store) unless given."""
+    kinds = {str(row["kind"].value): int(row["count"].value)
+             for row in store.query(shipped_query("count-entities").text)}
+    if graphs is None:
+        graphs = {row["g"].value: int(row["n"].value) for row in store.query(COUNT_GRAPHS)}
+    counts = {kind: kinds.get(kind, 0) for kind in ("persons", "works", "versions", "venues", "sources")}
+    return {"counts": counts | {"quads": sum(graphs.values())}, "graphs": graphs}
 
 
 def read_manifest(directory: Path) -> dict | None:

@@ -83,7 +83,18 @@ class Store(View, Protocol):
         """
 
     def artifacts(self) -> Path | None:
-        """The directory of the current content's dumps, report and manifest, if it has one."""
+        """The directory of the current content's report and manifest (and dumps, where the store
+        writes them with each generation), if it has one."""
+
+    def dumps(self) -> Path | None:
+        """The directory of the newest dump set (``kg publish``), which may be of an older generation."""
+
+    def publish_dumps(self, created: str) -> Path | None:
+        """Write the current generation's dump set unless it exists; its directory (None: empty store)."""
+
+    def changes(self) -> Path | None:
+        """The root whose ``changes/`` holds each generation's patch (kg.store.patch); None if the
+        store keeps none."""
 
     def close(self) -> None:
         """Release what the store holds open (query processes)."""

@@ -36,6 +36,8 @@ from kg.errors import StoreError
 CURRENT = "current"
 GENERATIONS = "generations"
 ARTIFACTS = "artifacts"
+CHANGES = "changes"  # each published generation's patch (kg.store.patch), kept for good
+DUMPS = "dumps"  # the dump sets `kg publish` writes (kg.store.artifacts.write_dumps)
 KEEP = 2  # the current generation and the one before, for readers that opened it
 
 
@@ -282,6 +284,9 @@ def _remove_unpublished(root: Path) -> None:
         for path in (root / kind).glob("*"):
             if path.name.startswith("tmp-") or _generation_number(path.name) > published:
                 shutil.rmtree(path, ignore_errors=True)
+    for path in (root / CHANGES).glob("*"):  # a change recorded for a generation never published
+        if path.name.startswith("tmp-") or _generation_number(path.name.split(".", 1)[0]) > published:
+            path.unlink(missing_ok=True)
 
 
 def _generation_number(name: str) -> int:

@@ -7,7 +7,9 @@ N-Quads 4-11x faster than rdflib and answers lookups 1-12x and aggregates 3-16x 
 
 from __future__ import annotations
 
+import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -18,21 +20,26 @@ import pyoxigraph as ox
 from kg.config import DEFAULTS
 from kg.errors import QueryError, StoreError
 from kg.quads import Change
-from kg.store.artifacts import write_artifacts
+from kg.store.artifacts import MANIFEST, read_manifest, write_artifacts, write_dumps
 from kg.store.base import OneStepApply
 from kg.store.build import Build
 from kg.store.generations import (
+    DUMPS,
+    KEEP,
     StagedGeneration,
     artifacts_of,
     current_generation,
+    fsync_directory,
     open_read_only,
     stage_generation,
     write_error,
+    writer_lock,
 )
+from kg.store.patch import CHANGES, PATCH_SUFFIX, PatchWriter, record_change
 from kg.store.registry import StoreRegistry
 from kg.store.runner import QueryAnswer, QueryRunner
 from kg.store.serialise import dump_graph
-from kg.store.terms import to_quad, to_quads, to_rdflib
+from kg.store.terms import to_quads, to_rdflib
 
 
 class OxigraphStore(OneStepApply):
@@ -115,6 +122,40 @@ class OxigraphStore(OneStepApply):
         directory = artifacts_of(self.root, generation)
         return directory if directory.is_dir() else None
 
+    def dumps(self) -> Path | None:
+        """The newest dump set's directory (``STORE/dumps/gNNNNNN``), None before the first ``kg publish``."""
+        sets = sorted(p for p in (self.root / DUMPS).glob("g*") if (p / MANIFEST).is_file())
+        return sets[-1] if sets else None
+
+    def publish_dumps(self, created: str) -> Path | None:
+        """Write the current generation's dumps (``kg publish``) unless they exist, under the writer
+        lock (an ingest meanwhile is refused, clearly); the two newest sets are kept, so a download
+        that started on the older one ends."""
+        with writer_lock(self.root):
+            generation = current_generation(self.root)
+            if generation is None:
+                return None
+            target = self.root / DUMPS / generation.name
+            if (target / MANIFEST).is_file():
+                return target
+            staging = self.root / DUMPS / f"tmp-{generation.name}"
+            shutil.rmtree(staging, ignore_errors=True)
+            try:
+                reader = ox.Store.read_only(str(generation))
+                write_dumps(reader, staging, generation.name, self.base_uri, created)
+                del reader
+                staging.rename(target)
+                fsync_directory(target.parent)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise write_error(self.root, exc, "cannot write the dumps") from exc
+            for old in sorted(p for p in (self.root / DUMPS).glob("g*") if p.is_dir())[:-KEEP]:
+                shutil.rmtree(old, ignore_errors=True)
+            return target
+
+    def changes(self) -> Path | None:
+        return self.root
+
     def registry(self) -> StoreRegistry:
         return StoreRegistry(self)
 
@@ -145,6 +186,8 @@ class GenerationWriter:
         self._store, self._view = store, view
         self._staging: ExitStack | None = None
         self._staged: StagedGeneration | None = None
+        self._patch: PatchWriter | None = None
+        self._sizes: Counter = Counter()  # quads added minus removed, per named graph
         self.published = False
 
     def registry(self) -> StoreRegistry:
@@ -154,20 +197,67 @@ class GenerationWriter:
         """Remove, rename, then add, in the new generation (made on the first call). Only this
         change is in memory: a large batch comes chunk by chunk."""
         store = self._stage().store
+        patch = self._patch_writer()
         try:
-            for quad in change.remove:
-                remove_from_union(store, to_quad(quad))
-            renamed = [rename_in_graph(store, graph, names) for graph, names in change.renames.items()]
-            additions = to_quads(change.add) + [q for quads in renamed for q in quads]
+            # Only what changes the store goes in the patch and the graph sizes: a quad removed that
+            # is there, a quad added that is not (a chunk restates what an earlier one added).
+            removals = [quad for quad in dict.fromkeys(to_quads(change.remove)) if quad in store]
+            for quad in removals:
+                remove_from_union(store, quad)
+            patch.rows("D", removals)
+            self._count(removals, -1)
+            renamed = []
+            for graph, names in change.renames.items():
+                old, new = rename_in_graph(store, graph, names)
+                patch.rows("D", old)
+                self._count(old, -1)
+                renamed += new
+            additions = [quad for quad in dict.fromkeys(to_quads(change.add) + renamed) if quad not in store]
             # no WAL; atomicity comes from the generation swap
             store.bulk_extend(additions + [ox.Quad(q.subject, q.predicate, q.object) for q in additions])
+            patch.rows("A", additions)
+            self._count(additions, 1)
         except OSError as exc:  # a full disk, as RocksDB says it
             raise write_error(self._store.root, exc, "write failed") from exc
 
+    def _count(self, quads: list[ox.Quad], sign: int) -> None:
+        for quad in quads:
+            self._sizes[quad.graph_name.value] += sign
+
+    def _graph_sizes(self) -> dict[str, int] | None:
+        """Each named graph's quads after this write: the previous build's sizes and what this write
+        changed (no pass over the store); None when the previous build's manifest has none."""
+        previous = self._view.generation
+        if previous is None:
+            before: dict[str, int] = {}
+        else:
+            manifest = read_manifest(artifacts_of(self._store.root, previous))
+            if manifest is None or "graphs" not in manifest:
+                return None
+            before = manifest["graphs"]
+        sizes = {graph: before.get(graph, 0) + self._sizes.get(graph, 0) for graph in {*before, *self._sizes}}
+        return {graph: size for graph, size in sorted(sizes.items()) if size}
+
     def publish(self, build: Build) -> None:
-        base = self._store.base_uri
-        self._stage().publish(lambda store, directory, name: write_artifacts(store, directory, name, base, build))
+        """Publish the generation with its artifacts (report, manifest) and its change in the feed;
+        the dumps are written apart (:meth:`OxigraphStore.publish_dumps`)."""
+        base, patch = self._store.base_uri, self._patch_writer()
+
+        def describe(store: ox.Store, directory: Path, name: str) -> None:
+            manifest = write_artifacts(store, directory, name, base, build, dumps=False, graphs=self._graph_sizes())
+            record_change(self._store.root, name, patch, build, manifest)
+
+        self._stage().publish(describe)
         self.published = True
+
+    def _patch_writer(self) -> PatchWriter:
+        if self._patch is None:
+            staged = self._stage()
+            changes = self._store.root / CHANGES
+            changes.mkdir(exist_ok=True)
+            previous = staged.previous.name if staged.previous is not None else None
+            self._patch = PatchWriter(changes / f"tmp-{staged.name}{PATCH_SUFFIX}", staged.name, previous)
+        return self._patch
 
     def _stage(self) -> StagedGeneration:
         if self._staged is None:
@@ -177,15 +267,18 @@ class GenerationWriter:
 
     def close(self, exc: BaseException | None) -> None:
         """End the write: a published generation stays, anything else staged is removed."""
+        if self._patch is not None and not self.published:
+            self._patch.abandon()
         if self._staging is not None:
             staging, self._staging = self._staging, None
             staging.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
-def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> list[ox.Quad]:
-    """Remove the quads of one named graph that name an IRI of ``names`` (old -> new) and return them
-    renamed, for the caller to add: the store's own quads, so author lists keep their blank nodes."""
-    renamed, named = [], ox.NamedNode(graph)
+def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Remove the quads of one named graph that name an IRI of ``names`` (old -> new); return them
+    (as removed) and renamed (for the caller to add): the store's own quads, so author lists keep
+    their blank nodes."""
+    removed, renamed, named = [], [], ox.NamedNode(graph)
     olds = [ox.NamedNode(old) for old in names]
     found = {q for old in olds for q in (*store.quads_for_pattern(old, None, None, named),
                                          *store.quads_for_pattern(None, None, old, named))}
@@ -194,8 +287,9 @@ def rename_in_graph(store: ox.Store, graph: str, names: dict[str, str]) -> list[
                         for t in (quad.subject, quad.object))
         if (subject, obj) != (quad.subject, quad.object):
             remove_from_union(store, quad)
+            removed.append(quad)
             renamed.append(ox.Quad(subject, quad.predicate, obj, quad.graph_name))
-    return renamed
+    return removed, renamed
 
 
 def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:

@@ -275,6 +275,17 @@ class RemoteStore(OneStepApply):
         with _artifacts_lock(self.artifacts_dir, self.location):
             return self._publish_artifacts()
 
+    def dumps(self) -> Path | None:
+        """The dumps are made with the artifacts, from a snapshot, when first asked for."""
+        return self.artifacts()
+
+    def publish_dumps(self, created: str) -> Path | None:
+        return self.artifacts()
+
+    def changes(self) -> Path | None:
+        """A remote store's writes are SPARQL updates kg does not replay: no change feed."""
+        return None
+
     def _written(self, generation: Generation) -> Path | None:
         """The artifacts directory of ``generation``, if they were written (the manifest is last)."""
         directory = self.artifacts_dir / generation.token

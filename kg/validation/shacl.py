@@ -236,11 +236,11 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), results
 
 
-def graph_of(triples: Iterable[Triple], store: str = "default") -> Graph:
+def graph_of(triples: Iterable[Triple], backend: str = "default") -> Graph:
     """A plain graph of the triples. pyshacl-turbo gets one on rdflib's context-unaware
     ``SimpleMemory`` store (fully indexed, about a quarter faster to fill and to read); pySHACL
     needs the default, context-aware one."""
-    graph = Graph(store=store)
+    graph = Graph(store=backend)
     graph.addN((s, p, o, graph) for s, p, o in triples)
     return graph
 

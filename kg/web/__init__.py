@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kg.config import Settings
 from kg.store import Store, open_configured_store
 from kg.web.cache import StateCache
+from kg.web.changes import blueprint as changes
 from kg.web.context import attach
 from kg.web.dumps import blueprint as dumps
 from kg.web.errors import register_error_handlers
@@ -58,7 +59,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (home, sparql, dumps, lookup, resources):
+    for blueprint in (home, sparql, dumps, changes, lookup, resources):
         app.register_blueprint(blueprint)
 
 

@@ -48,12 +48,42 @@ def get_gates() -> dict:
 
 
 def current_artifacts() -> tuple[Path | None, dict | None]:
-    """The current generation's artifacts directory and manifest; (None, None) when it has none."""
-    directory = get_store().artifacts()
+    """The current generation's artifacts directory and its manifest merged with the newest dump
+    set's (:func:`merge_manifests`); (None, None) when it has none."""
+    store = get_store()
+    directory = store.artifacts()
     manifest = read_manifest(directory) if directory is not None else None
-    return (directory, manifest) if manifest is not None else (None, None)
+    if manifest is None:
+        return None, None
+    dumps = store.dumps()
+    if dumps == directory:  # a store that writes its dumps with each generation (the remote one)
+        return directory, manifest
+    return directory, merge_manifests(manifest, read_manifest(dumps) if dumps is not None else None)
+
+
+def merge_manifests(generation: dict, dumps: dict | None) -> dict:
+    """One description of what is published: the current generation's report, counts and graphs,
+    and the dump set's files and statistics (VoID partitions, link sets, examples), which are of
+    the generation the dumps were written from (``dump_generation``; ``kg publish``)."""
+    if dumps is None:
+        return {**generation, "dump_generation": None}
+    counts = {**dumps.get("counts", {}), **generation.get("counts", {})}
+    return {**dumps, **{key: generation[key] for key in ("generation", "created", "activity", "validation", "graphs")
+                         if key in generation},
+            "counts": counts, "files": dumps["files"] + generation["files"],
+            "dump_generation": dumps["generation"], "dump_created": dumps["created"]}
+
+
+def artifact_file(name: str) -> Path | None:
+    """Where a file the merged manifest lists is (the dump set's or the generation's directory)."""
+    store = get_store()
+    for directory in (store.dumps(), store.artifacts()):
+        manifest = read_manifest(directory) if directory is not None else None
+        if manifest is not None and any(entry["name"] == name for entry in manifest["files"]):
+            return directory / name
+    return None
 
 
 def current_manifest() -> dict | None:
-    """The current generation's manifest (its counts, graphs and files), None when it has none."""
+    """The manifest of what is published (:func:`current_artifacts`), None when nothing is."""
     return current_artifacts()[1]

@@ -8,6 +8,7 @@ DCAT 3, https://www.w3.org/TR/vocab-dcat-3/; SPDX checksums, https://spdx.org/rd
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +38,7 @@ from kg.vocab import (
     prefixes,
 )
 from kg.web.cache import remember
-from kg.web.context import current_artifacts, current_manifest, get_cache, get_settings, get_store
+from kg.web.context import artifact_file, current_artifacts, current_manifest, get_cache, get_settings, get_store
 from kg.web.http import (
     HTML,
     JSONLD,
@@ -88,7 +89,13 @@ def download(name: str):
     entry = _entry(manifest, name)
     if directory is None or (entry is None and name != MANIFEST):
         raise NotFound(f"no dump file named {name!r}; the files are listed at {_url('dumps/')}")
-    return _send_artifact(directory, name, entry)
+    if name == MANIFEST:  # the build's manifest with its dump set's (kg.web.context.merge_manifests)
+        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return dataset_answer(lambda: Response(text, mimetype=JSON), manifest, JSON)
+    path = artifact_file(name)
+    if path is None:
+        raise NotFound(f"{name} was replaced by a newer build; reload {_url('dumps/')}")
+    return _send_artifact(path.parent, name, entry)
 
 
 @blueprint.get("/.well-known/void")
@@ -310,17 +317,21 @@ def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: st
     counts = manifest["counts"]
     add = graph.add
     add((dataset, DCTERMS.modified, Literal(manifest["created"], datatype=XSD.dateTime, normalize=False)))
+    # The statistics below come from the pass that wrote the dumps (`kg publish`): absent before the
+    # first, and of the dumps' generation after (manifest "dump_generation").
     for term, key in ((VOID.triples, "triples"), (VOID.entities, "entities"),
                       (VOID.distinctSubjects, "distinct_subjects"), (VOID.distinctObjects, "distinct_objects")):
-        add((dataset, term, Literal(counts[key], datatype=XSD.integer)))
-    add((dataset, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
-    add((dataset, VOID.properties, Literal(len(manifest["properties"]), datatype=XSD.integer)))
-    for iri, entities in sorted(manifest["classes"].items()):
+        if key in counts:
+            add((dataset, term, Literal(counts[key], datatype=XSD.integer)))
+    if "classes" in manifest:
+        add((dataset, VOID.classes, Literal(len(manifest["classes"]), datatype=XSD.integer)))
+        add((dataset, VOID.properties, Literal(len(manifest["properties"]), datatype=XSD.integer)))
+    for iri, entities in sorted(manifest.get("classes", {}).items()):
         partition = mint_void_uri(base, f"class-{_local_name(iri, base)}")
         add((dataset, VOID.classPartition, partition))
         add((partition, VOID["class"], URIRef(iri)))
         add((partition, VOID.entities, Literal(entities, datatype=XSD.integer)))
-    for iri, triples in sorted(manifest["properties"].items()):
+    for iri, triples in sorted(manifest.get("properties", {}).items()):
         partition = mint_void_uri(base, f"property-{_local_name(iri, base)}")
         add((dataset, VOID.propertyPartition, partition))
         add((partition, VOID.property, URIRef(iri)))
@@ -331,9 +342,9 @@ def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: st
         add((subset, RDF.type, VOID.Dataset))
         add((subset, SD.name, URIRef(iri)))
         add((subset, VOID.triples, Literal(quads, datatype=XSD.integer)))
-    for source in manifest["sources"]:
+    for source in manifest.get("sources", ()):
         add((dataset, DCTERMS.source, URIRef(source)))
-    for example in manifest["examples"]:
+    for example in manifest.get("examples", ()):
         add((dataset, VOID.exampleResource, URIRef(example)))
 
 
@@ -360,7 +371,10 @@ def _describe_dumps(graph: Graph, dataset: URIRef, manifest: dict, settings: Set
             add((distribution, DCAT.compressFormat, URIRef(IANA + entry["media_type"])))
         add((distribution, DCAT.byteSize, Literal(entry["bytes"], datatype=XSD.nonNegativeInteger)))
         add((distribution, DCTERMS.license, _iri_or_literal(settings.license)))
-        add((distribution, DCTERMS.issued, Literal(manifest["created"], datatype=XSD.dateTime, normalize=False)))
+        issued = manifest.get("dump_created", manifest["created"])
+        add((distribution, DCTERMS.issued, Literal(issued, datatype=XSD.dateTime, normalize=False)))
+        # which generation of the graph the file holds (kg publish writes dumps apart from ingests)
+        add((distribution, PAV.version, Literal(manifest.get("dump_generation") or manifest["generation"])))
         add((distribution, SPDX.checksum, checksum))
         add((checksum, RDF.type, SPDX.Checksum))
         add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
