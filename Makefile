@@ -78,6 +78,8 @@ $(VENV)/.bench-installed: $(BIN)/kg
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py --sizes $(SIZES)
+	$(BIN)/python bench/gate_engines.py --sizes 1000,10000 --runs 3
+	$(BIN)/python bench/import_speed.py --sizes 1000,10000 --runs 1
 
 ## identity: identity quality and convergence on a truth-known corpus of IDENTITY_PAPERS papers (pairwise and
 ## B³ F1 of works and persons, one batch and IDENTITY_BATCHES shuffled batches: the live graphs must be equal),
