@@ -18,11 +18,13 @@ STAGES = (
                                               ("kg/inference.py", "load_ontology"),
                                               ("kg/inference.py", "compile_rules"))),
     ("mapping", "map to RDF", (("kg/mapping/__init__.py", "map_in_chunks"),)),
-    ("validation", "SHACL validation (the gate's engine, KG_SHACL_ENGINE)", (("kg/validation/shacl.py", "validate_graph"),)),
+    ("validation", "SHACL validation (the gate's engine, KG_SHACL_ENGINE)",
+     (("kg/validation/shacl.py", "validate_graph"),)),
     ("inference", "inference (kg rules)", (("kg/inference.py", "materialize_owlrl"),)),
     ("checkpoint", "checkpoint the current generation", (("kg/store/generations.py", "_checkpoint"),)),
     ("write", "write quads, close, publish", ()),
-    ("artifacts", "artifacts: report, manifest, change (dumps: `kg publish`)", (("kg/store/artifacts.py", "write_artifacts"),)),
+    ("artifacts", "artifacts: report, manifest, change (dumps: `kg publish`)",
+     (("kg/store/artifacts.py", "write_artifacts"),)),
 )
 # Parts of write_artifacts; "turtle+ntriples" is the rest: the one sorted pass that writes kg.ttl and kg.nt.gz
 # where a store writes its dumps with each build (the remote one), else the manifest's counts and report.
