@@ -10,6 +10,8 @@ import json
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT
 
 from conftest import DATA, SAMPLE, free_port, http_fetch, make_settings, publish, serving
 from kg.errors import KgError
@@ -106,6 +108,8 @@ def test_the_feed_through_the_server(tmp_path):
         assert gzip.decompress(body).startswith(header)
         assert http_fetch(live.url + "changes/g000003.rdfp.gz")[0] == 404  # not (yet) published
         assert http_fetch(live.url + "changes?page=9")[0] == 400
+        void = Graph().parse(live.url + "void.ttl", format="turtle")
+        assert (None, DCAT.accessURL, URIRef(live.url + "changes")) in void  # how a mirror finds the feed
         # no dump was written yet: the dumps page says so and points to the feed
         status, _headers, body = http_fetch(live.url + "dumps/", accept="text/html")
         assert status == 200 and b"kg publish" in body

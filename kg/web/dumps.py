@@ -239,7 +239,7 @@ def _render_void(manifest: dict | None, media: str) -> str:
                                properties=_sorted_counts(manifest, "properties"),
                                graphs=_sorted_counts(manifest, "graphs"), alternates=_void_alternates())
     else:
-        graph = describe_dataset(manifest, settings)
+        graph = describe_dataset(manifest, settings, feed=get_store().changes() is not None)
         options = {"auto_compact": True} if media == JSONLD else {}
         body = graph.serialize(format=rdflib_format(media), **options)
     return body
@@ -253,7 +253,7 @@ def _sorted_counts(manifest: dict | None, key: str) -> list[tuple[str, int]]:
     return sorted((manifest or {}).get(key, {}).items())
 
 
-def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
+def describe_dataset(manifest: dict | None, settings: Settings, feed: bool = False) -> Graph:
     """The VoID + DCAT graph of the dataset; statistics come from the build's manifest.
 
     Without a manifest (an empty store) it still names the dataset, its licence and endpoint.
@@ -287,7 +287,22 @@ def describe_dataset(manifest: dict | None, settings: Settings) -> Graph:
         _describe_statistics(graph, dataset, manifest, base)
         _describe_dumps(graph, dataset, manifest, settings)
         _describe_linksets(graph, dataset, manifest, base)
+        if feed:
+            _describe_feed(graph, dataset, settings)
     return graph
+
+
+def _describe_feed(graph: Graph, dataset: URIRef, settings: Settings) -> None:
+    """The change feed as a DCAT distribution reached through its URL (kg.web.changes), so that a
+    mirror finds how to keep a dump up to date."""
+    feed, distribution = URIRef(settings.base_uri + "changes"), mint_void_uri(settings.base_uri, "changes")
+    graph.add((dataset, DCAT.distribution, distribution))
+    graph.add((distribution, RDF.type, DCAT.Distribution))
+    graph.add((distribution, DCTERMS.title, Literal("change feed: each build's change as an RDF Patch, in order "
+                                                    "(Activity Streams 2.0 collection)")))
+    graph.add((distribution, DCAT.accessURL, feed))
+    graph.add((distribution, DCAT.mediaType, URIRef(IANA + "application/activity+json")))
+    graph.add((distribution, DCTERMS.license, _iri_or_literal(settings.license)))
 
 
 def _describe_linksets(graph: Graph, dataset: URIRef, manifest: dict, base: str) -> None:
