@@ -47,13 +47,14 @@ def make_settings(store: Path | str, **overrides) -> Settings:
 
 def leftovers(store: Path) -> list[str]:
     """What a failed or killed writer of a store directory may leave: tmp- directories, generations
-    newer than `current`, temporary links; empty when the store is clean."""
+    (and their recorded changes) newer than `current`, temporary links; empty when the store is clean."""
     current = os.readlink(store / "current") if (store / "current").is_symlink() else ""
     published = int(Path(current).name[1:]) if current else 0
     found = [p.name for p in store.glob(".current-*")]
-    for kind in ("generations", "artifacts"):
+    for kind in ("generations", "artifacts", "changes", "dumps"):
         for path in (store / kind).glob("*"):
-            number = int(path.name[1:]) if re.fullmatch(r"g\d+", path.name) else -1
+            stem = path.name.split(".", 1)[0]
+            number = int(stem[1:]) if re.fullmatch(r"g\d+", stem) else -1
             if path.name.startswith("tmp-") or number > published:
                 found.append(f"{kind}/{path.name}")
     return found

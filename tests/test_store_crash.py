@@ -92,3 +92,6 @@ def test_kill_minus_nine_at_each_step_leaves_the_old_or_the_new_graph(graphs, st
     assert kg_ingest(store, records) == 0
     assert nquads(store) == after
     assert leftovers(store) == [], leftovers(store)
+    # one change in the feed per published build, whichever step the kill came at
+    assert sorted(p.name for p in (store / "changes").glob("g*")) == [
+        "g000001.json", "g000001.rdfp.gz", "g000002.json", "g000002.rdfp.gz"]
