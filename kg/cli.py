@@ -219,7 +219,8 @@ def publish_command(ctx, store, base_uri):
 
     Ingests publish their changes (the change feed, /changes) but not the dumps, which take time
     in proportion to the whole graph: run this after a batch of ingests, or on a schedule. It is a
-    no-op when the current build's dumps exist. An ingest started meanwhile is refused.
+    no-op when the current build's dumps exist. Ingests go on while it writes (it reads a private
+    checkpoint of the build); a second `kg publish` at the same time is refused.
     """
     settings = _settings(ctx, store=store, base_uri=base_uri)
     target = _existing_store(settings)

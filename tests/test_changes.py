@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import io
 import json
+import subprocess
+import sys
 
 import pyoxigraph as ox
 import pytest
@@ -122,3 +124,18 @@ def test_each_builds_graph_sizes_are_kept_by_count_and_match_the_store(history):
     counted = {str(g): int(n) for g, n in store.select(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")[1]}
     assert manifest["graphs"] == counted and manifest["counts"]["quads"] == sum(counted.values())
+
+
+def test_ingests_go_on_while_dumps_are_written_and_two_publishers_do_not_mix(tmp_path):
+    from kg.store.generations import dumps_lock
+
+    settings = make_settings(tmp_path / "store")
+    assert ingest(SAMPLE[:1], settings).written
+    root = open_configured_store(settings).changes()
+    with dumps_lock(root):  # a `kg publish` writing the dumps
+        assert ingest(SAMPLE[1:], settings).written  # the ingest is not held up
+        other = subprocess.run([sys.executable, "-m", "kg", "publish", "--store", str(settings.store)],
+                               capture_output=True, text=True, timeout=120)  # POSIX locks are per process
+        assert other.returncode == 2 and "another `kg publish`" in other.stderr and "Traceback" not in other.stderr
+    directory = publish(settings)
+    assert directory.name == "g000002" and sorted(p.name for p in directory.parent.iterdir()) == ["g000002"]

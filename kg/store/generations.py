@@ -71,12 +71,26 @@ def open_read_only(root: Path) -> ox.Store | None:
 @contextmanager
 def writer_lock(root: Path):
     """Hold the store's exclusive writer lock (a second ingest fails at once, clearly)."""
+    with _exclusive(root, ".lock", "another ingest is writing this store; try again when it ends"):
+        yield
+
+
+@contextmanager
+def dumps_lock(root: Path):
+    """Hold the lock of the dumps' writer (``kg publish``), apart from the writer lock: ingests go on
+    while the dumps of an earlier generation are written from its checkpoint."""
+    with _exclusive(root, ".dumps-lock", "another `kg publish` is writing this store's dumps; try again when it ends"):
+        yield
+
+
+@contextmanager
+def _exclusive(root: Path, name: str, busy: str):
     try:
         (root / GENERATIONS).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(root, exc, "cannot create the store directory") from exc
     try:
-        handle = open(root / ".lock", "a+b")  # noqa: SIM115 - released in finally
+        handle = open(root / name, "a+b")  # noqa: SIM115 - released in finally
     except OSError as exc:
         raise write_error(root, exc, "cannot write to it") from exc
     try:
@@ -88,12 +102,18 @@ def writer_lock(root: Path):
             handle.close()
             raise StoreError(str(root), f"cannot lock the store: {exc.strerror}") from exc
         handle.close()
-        raise StoreError(str(root), "another ingest is writing this store; try again when it ends") from exc
+        raise StoreError(str(root), busy) from exc
     try:
         yield
     finally:
         fcntl.lockf(handle, fcntl.LOCK_UN)
         handle.close()
+
+
+def checkpoint(generation: Path, target: Path) -> None:
+    """A private copy of a published generation (RocksDB hard-links its files: cheap), which stays
+    readable whatever later writers remove."""
+    _checkpoint(generation, target)
 
 
 def artifacts_of(root: Path, generation: Path) -> Path:

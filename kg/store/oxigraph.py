@@ -7,6 +7,7 @@ N-Quads 4-11x faster than rdflib and answers lookups 1-12x and aggregates 3-16x 
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 from collections import Counter
@@ -28,7 +29,9 @@ from kg.store.generations import (
     KEEP,
     StagedGeneration,
     artifacts_of,
+    checkpoint,
     current_generation,
+    dumps_lock,
     fsync_directory,
     open_read_only,
     stage_generation,
@@ -128,27 +131,38 @@ class OxigraphStore(OneStepApply):
         return sets[-1] if sets else None
 
     def publish_dumps(self, created: str) -> Path | None:
-        """Write the current generation's dumps (``kg publish``) unless they exist, under the writer
-        lock (an ingest meanwhile is refused, clearly); the two newest sets are kept, so a download
-        that started on the older one ends."""
-        with writer_lock(self.root):
-            generation = current_generation(self.root)
-            if generation is None:
-                return None
-            target = self.root / DUMPS / generation.name
-            if (target / MANIFEST).is_file():
-                return target
-            staging = self.root / DUMPS / f"tmp-{generation.name}"
-            shutil.rmtree(staging, ignore_errors=True)
+        """Write the current generation's dumps (``kg publish``) unless they exist. The writer lock is
+        held only to checkpoint the generation (hard links); the dumps are written from that private
+        copy under their own lock, so ingests go on meanwhile. The two newest sets are kept, so a
+        download that started on the older one ends."""
+        with dumps_lock(self.root):
+            with writer_lock(self.root):
+                generation = current_generation(self.root)
+                if generation is None:
+                    return None
+                target = self.root / DUMPS / generation.name
+                if (target / MANIFEST).is_file():
+                    return target
+                staging, snapshot = (self.root / DUMPS / f"tmp-{generation.name}{suffix}" for suffix in ("", "-store"))
+                try:
+                    (self.root / DUMPS).mkdir(exist_ok=True)
+                    for leftover in (self.root / DUMPS).glob("tmp-*"):  # a killed `kg publish`'s
+                        shutil.rmtree(leftover, ignore_errors=True)
+                    checkpoint(generation, snapshot)
+                except OSError as exc:
+                    raise write_error(self.root, exc, "cannot write the dumps") from exc
             try:
-                reader = ox.Store.read_only(str(generation))
+                reader = ox.Store.read_only(str(snapshot))
                 write_dumps(reader, staging, generation.name, self.base_uri, created)
                 del reader
+                gc.collect()  # pyoxigraph closes RocksDB when the object is freed
                 staging.rename(target)
                 fsync_directory(target.parent)
             except OSError as exc:
-                shutil.rmtree(staging, ignore_errors=True)
                 raise write_error(self.root, exc, "cannot write the dumps") from exc
+            finally:
+                shutil.rmtree(snapshot, ignore_errors=True)
+                shutil.rmtree(staging, ignore_errors=True)
             for old in sorted(p for p in (self.root / DUMPS).glob("g*") if p.is_dir())[:-KEEP]:
                 shutil.rmtree(old, ignore_errors=True)
             return target
