@@ -42,9 +42,9 @@ def test_home_says_what_the_dataset_is_with_its_counts_and_links(gunicorn_server
     assert status == 200
     manifest = json.loads(fetch(gunicorn_server.uri("dumps/manifest.json"), "application/json")[2])
     assert f"<h1>{gunicorn_server.settings.title}</h1>" in html and "schema.org" in html
-    for key in ("persons", "works", "versions", "venues", "sources", "triples"):
+    for key in ("persons", "works", "versions", "venues", "sources", "quads"):  # the current build's
         assert f'<th scope="row">{key}</th><td>{manifest["counts"][key]:,}</td>' in html, key
-    for href in ("/sparql", "/dumps/", "/void", "/validation"):
+    for href in ("/sparql", "/dumps/", "/changes", "/void", "/validation"):
         assert f'href="{href}"' in html
     assert '<form method="get" action="/"' in html and 'name="q"' in html
 

@@ -19,7 +19,7 @@ blueprint = Blueprint("home", __name__)
 
 LIMIT = 50
 MAX_SEARCH_CHARS = 200
-COUNTED = ("persons", "works", "versions", "venues", "sources", "triples")
+COUNTED = ("persons", "works", "versions", "venues", "sources", "quads")  # all of the current build
 SEARCH = """PREFIX schema: <https://schema.org/>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT ?entity ?kind (MIN(STR(?name)) AS ?label) WHERE {
