@@ -74,6 +74,7 @@ class PersonRecord:
     name: str
     line: int | None = None
     identifiers: tuple[Identifier, ...] = ()
+    record: int | None = None  # the paper record (index in ParsedSource.papers) it is an author of, if it says so
 
 
 @dataclass(frozen=True)

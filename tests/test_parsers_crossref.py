@@ -98,7 +98,7 @@ def test_references_with_a_doi_are_cited_and_the_others_dropped():
 def test_an_author_with_an_orcid_is_also_a_person_with_that_id():
     # Crossref marks this iD "authenticated-orcid": false (the publisher asserted it); it is kept.
     assert parse_file(WORK).persons == (
-        PersonRecord("Xuexi Yang", 1, (Identifier("orcid", "0000-0002-3513-6501"),)),)
+        PersonRecord("Xuexi Yang", 1, (Identifier("orcid", "0000-0002-3513-6501"),), record=0),)
 
 
 # -- work lists ------------------------------------------------------------------------------------
@@ -143,11 +143,11 @@ def test_markup_in_titles_and_abstracts_is_removed():
 
 def test_orcids_of_a_work_list_whether_authenticated_or_not():
     persons = parse_file(LIST).persons
-    assert persons[:4] == (
-        PersonRecord("O.N. Risovannaya", 1, (Identifier("orcid", "0000-0003-0779-1055"),)),  # not authenticated
-        PersonRecord("T.Sh. Andreasyan", 1, (Identifier("orcid", "0009-0001-7755-447X"),)),
-        PersonRecord("N.A. Guseynov", 1, (Identifier("orcid", "0000-0001-7160-2023"),)),
-        PersonRecord("Brad Koplitz", 1, (Identifier("orcid", "0000-0001-5530-2872"),)),  # authenticated
+    assert persons[:4] == (  # each the author of one record (the list's works are unrelated)
+        PersonRecord("O.N. Risovannaya", 1, (Identifier("orcid", "0000-0003-0779-1055"),), 0),  # not authenticated
+        PersonRecord("T.Sh. Andreasyan", 1, (Identifier("orcid", "0009-0001-7755-447X"),), 0),
+        PersonRecord("N.A. Guseynov", 1, (Identifier("orcid", "0000-0001-7160-2023"),), 0),
+        PersonRecord("Brad Koplitz", 1, (Identifier("orcid", "0000-0001-5530-2872"),), 1),  # authenticated
     )
     assert len(persons) == 10
 
@@ -328,3 +328,29 @@ def test_ingest_works_into_a_store(tmp_path):
     assert counts == {"persons": 61, "works": 19, "versions": 19}
     # The author named with an ORCID iD on the paper is the person with that iD.
     assert [str(row[0]) for row in store.select(AUTHOR_WITH_ORCID)[1]] == ["Brad Koplitz"]
+
+
+NAMESAKES = """PREFIX schema: <https://schema.org/> PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?person (GROUP_CONCAT(STR(?id); separator=" ") AS ?ids) WHERE {
+  ?person schema:name "Jane Smith" . OPTIONAL { ?person owl:sameAs ?id } } GROUP BY ?person"""
+
+
+@pytest.mark.parametrize(("orcids", "expected"), [
+    (["0000-0002-1825-0097", "0000-0001-5109-3700"], [["0000-0001-5109-3700"], ["0000-0002-1825-0097"]]),
+    (["0000-0002-1825-0097", "0000-0002-1825-0097"], [["0000-0002-1825-0097"]]),
+])
+def test_namesakes_in_a_works_list_part_by_their_orcid(tmp_path, orcids, expected):
+    """A works list holds unrelated papers: one name with two ORCID iDs is two people, with one iD
+    one person (an edit of the real list: a 'Jane Smith' put first on its first two works)."""
+    document = json.loads(LIST.read_text(encoding="utf-8"))
+    items = [item for item in document["message"]["items"] if item.get("author")][:2]
+    for item, orcid in zip(items, orcids, strict=True):
+        item["author"].insert(0, {"given": "Jane", "family": "Smith", "sequence": "first", "affiliation": [],
+                                  "ORCID": f"https://orcid.org/{orcid}", "authenticated-orcid": False})
+    document["message"] |= {"items": items, "total-results": 2}
+    path = tmp_path / "works.json"
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    settings = make_settings(tmp_path / "store")
+    assert ingest([path], settings).written
+    rows = open_configured_store(settings).select(NAMESAKES)[1]
+    assert sorted(sorted(i.rsplit("/", 1)[1] for i in str(ids).split()) for _person, ids in rows) == expected

@@ -135,10 +135,12 @@ def work_id_key(identifier: str) -> str:
     return f"wid:{identifier.lower()}"
 
 
-# Sources that group records by a name without saying they are one person's ("Possible papers
-# associated with this exact author name ... not a full identity disambiguation profile"): every
-# author of every record is a mention of its own, so that homonyms on one page can part.
-PER_RECORD_KINDS = ("arrow-author-cluster",)
+# Sources whose records are not one person's and do not say that a name means one person: a name
+# cluster page ("Possible papers associated with this exact author name ... not a full identity
+# disambiguation profile") and a Crossref works list (a search or a member's works: unrelated
+# papers, each author with their own ORCID iD or none). Every author of every record is a mention of
+# its own, so that homonyms in one file can part (two ORCID iDs, two people).
+PER_RECORD_KINDS = ("arrow-author-cluster", "crossref-works")
 
 
 def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], list[WorkMention]]:
@@ -168,7 +170,7 @@ def mentions_of(source: ParsedSource, slug: str) -> tuple[list[PersonMention], l
 
     subject = named(source.subject.name, source.subject.identifiers) if source.subject else None
     for person in source.persons:
-        named(person.name, person.identifiers)
+        named(person.name, person.identifiers, person.record)
     works = []
     for index, paper in enumerate(source.papers):
         authors = [named(n, record=index) for n in paper.authors] if paper.authors is not None else None

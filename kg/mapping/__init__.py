@@ -44,12 +44,12 @@ def map_in_chunks(resolution: Resolution, base_uri: str, papers_per_chunk: int |
         parsed, stated = source.parsed, set()
         map_source_document(batch, source, resolution, base_uri)
         identity.source(batch, source)
-        for name, line in source_persons(parsed):
-            uri = map_stated_person(batch, source, name, line, resolution, base_uri, stated)
+        for name, line, record in source_persons(parsed):
+            uri = map_stated_person(batch, source, name, line, resolution, base_uri, stated, record=record)
             identity.entity(batch, uri)
         for person in (parsed.subject, *parsed.persons):
             if person is not None:
-                uri = mint_author_uri(base_uri, resolution.person(parsed, person.name).slug)
+                uri = mint_author_uri(base_uri, resolution.person(parsed, person.name, person.record).slug)
                 identity.stated_ids(batch, source, uri, person.identifiers, stated, "author")
         for index, paper in enumerate(parsed.papers):
             if papers_per_chunk and filled >= papers_per_chunk:

@@ -79,10 +79,11 @@ def map_stated_person(batch: MappedBatch, source: Source, name: str, line: int |
     return person
 
 
-def source_persons(parsed) -> list[tuple[str, int | None]]:
-    """(name, line) of the persons a source names outside its paper records: its subject and person lines."""
-    named = [(parsed.subject.name, parsed.subject.line)] if parsed.subject is not None else []
-    return named + [(person.name, person.line) for person in parsed.persons]
+def source_persons(parsed) -> list[tuple[str, int | None, int | None]]:
+    """(name, line, record) of the persons a source names outside its paper records: its subject and
+    person lines (``record``: the paper record a person is an author of, where the source says)."""
+    named = [(parsed.subject.name, parsed.subject.line, None)] if parsed.subject is not None else []
+    return named + [(person.name, person.line, person.record) for person in parsed.persons]
 
 
 def map_paper(batch: MappedBatch, source: Source, index: int, paper: PaperRecord, resolution: Resolution, base: str,

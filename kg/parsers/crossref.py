@@ -151,7 +151,8 @@ class _Reader(DocumentReader):
 
     def __init__(self, origin: str, document: JsonDocument):
         super().__init__(origin, document)
-        self.persons: dict[tuple[str, str], PersonRecord] = {}
+        self.persons: dict[tuple[str, str, int], PersonRecord] = {}
+        self.accepted = 0  # works read so far: the index the work being read will have
 
     def text(self, node: Any, where: str, value: Any, paragraphs: bool = False) -> str | None:
         """The cleaned text of a string (markup removed, on one line unless ``paragraphs``), None for
@@ -208,6 +209,7 @@ class _Reader(DocumentReader):
             self.warn(work, f"{name} {shorten(title)!r}: no author: skipped (kg publishes a work only with an author)")
             return None
         type_label, venue_kind = work_type(kind, work.get("subtype"))
+        self.accepted += 1  # the rest cannot skip it: it is read, or the file is refused
         return PaperRecord(
             title=title,
             line=self.line(work),
@@ -231,7 +233,8 @@ class _Reader(DocumentReader):
         return titles[0]
 
     def authors(self, work: dict, name: str) -> tuple[str, ...]:
-        """The author names in order; each author with an ORCID iD also becomes a PersonRecord.
+        """The author names in order; each author with an ORCID iD also becomes a PersonRecord of this
+        record (a list's works are unrelated: two people of one name part by their iDs).
 
         Raises:
             ParseError: an author without any name, or with an invalid ORCID iD.
@@ -249,7 +252,8 @@ class _Reader(DocumentReader):
                 bare = normalise("orcid", orcid) if isinstance(orcid, str) else None
                 if bare is None:
                     raise self.fail(work, f"{where} ({full}): {shorten(repr(orcid))} is not a valid ORCID iD")
-                self.persons.setdefault((full, bare), PersonRecord(full, self.line(work), (Identifier("orcid", bare),)))
+                self.persons.setdefault((full, bare, self.accepted), PersonRecord(
+                    full, self.line(work), (Identifier("orcid", bare),), record=self.accepted))
         return tuple(found)
 
     def year(self, work: dict, name: str) -> int:
