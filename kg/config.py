@@ -182,7 +182,7 @@ SETTINGS = (
             _positive(int)),
     Setting("shacl_engine", "KG_SHACL_ENGINE", "turbo",
             "The SHACL gate's engine: turbo (pyshacl-turbo, compiled; pySHACL where it refuses an input) or "
-            "pyshacl (the reference, ~10x slower).", _choice("turbo", "pyshacl")),
+            "pyshacl (the reference, about 4x slower).", _choice("turbo", "pyshacl")),
     Setting("query_timeout", "KG_QUERY_TIMEOUT", 5.0,
             "Seconds a SPARQL query may run before it is stopped and answered with 503.", _positive(float)),
     Setting("max_result_bytes", "KG_MAX_RESULT_BYTES", 16 * 1024 * 1024,

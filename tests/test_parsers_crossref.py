@@ -13,10 +13,8 @@ import pytest
 
 from conftest import make_settings
 from kg.errors import ParseError
-from kg.parsers import detect_kind, parse_source
+from kg.parsers import parse_source
 from kg.parsers.crossref import looks_like_crossref, parse_crossref
-from kg.parsers.orcid import looks_like_orcid_record
-from kg.parsers.records_jsonl import looks_like_records_jsonl
 from kg.pipeline import ingest
 from kg.records import Identifier, PaperRecord, ParseWarning, PersonRecord
 from kg.sources import read_source
@@ -212,29 +210,6 @@ def test_an_invalid_reference_doi_is_dropped_with_a_warning(tmp_path):
 
 
 # -- detection -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [WORK, LIST, WIDGETS])
-def test_detected_as_crossref_and_nothing_else(path):
-    text = path.read_text(encoding="utf-8")
-    assert looks_like_crossref(text)
-    assert not looks_like_orcid_record(text)
-    assert not looks_like_records_jsonl(text)
-    assert detect_kind(text) == "crossref-works"
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        CASES / "jsonl-records" / "records.jsonl",
-        CASES / "profile-soren-sonnenburg" / "page.txt",
-        CASES / "cluster-yann-lecun" / "page.txt",
-        CASES / "orcid-josiah-carberry" / "record.json",
-        Path(__file__).parent / "data" / "bad" / "jsonl-pretty-printed.json",
-    ],
-)
-def test_other_inputs_are_not_crossref(path):
-    assert not looks_like_crossref(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("text", ['{"status": "ok", "message-type": "member", "message": {}}',

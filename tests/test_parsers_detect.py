@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import SourceError
-from kg.parsers import PARSERS, detect_kind, parse_source
+from kg.parsers import _DETECTORS, PARSERS, detect_kind, parse_source
 from kg.parsers.arrow_cluster import parse_arrow_cluster
 from kg.parsers.bibtex import parse_bibtex
 from kg.parsers.crossref import parse_crossref
@@ -56,10 +56,16 @@ def test_registry_names_each_kind_once():
         (CASES / "dblp-dump-acta-informatica" / "dblp.xml", "dblp-xml"),
         (CASES / "dblp-dump-vision-reference" / "dblp.xml", "dblp-xml"),
         (CASES / "dblp-dump-homepages" / "dblp.xml", "dblp-xml"),
+        (CASES / "crossref-work-list-widget" / "works.json", "crossref-works"),
+        (Path(__file__).parent / "data" / "bad" / "jsonl-pretty-printed.json", None),
     ],
 )
 def test_detect_kind_of_each_input(path, kind):
-    assert detect_kind(path.read_text(encoding="utf-8")) == kind
+    """Exactly one kind's detector takes each input (none for a pretty-printed JSON Lines file), so
+    the order the detectors are tried in never decides."""
+    text = path.read_text(encoding="utf-8")
+    assert detect_kind(text) == kind
+    assert [name for name, looks_like in _DETECTORS.items() if looks_like(text)] == ([kind] if kind else [])
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,8 @@ import pytest
 
 from conftest import make_settings
 from kg.errors import ParseError
-from kg.parsers import detect_kind, parse_source
-from kg.parsers.crossref import looks_like_crossref
+from kg.parsers import parse_source
 from kg.parsers.orcid import looks_like_orcid_record, parse_orcid_record
-from kg.parsers.records_jsonl import looks_like_records_jsonl
 from kg.pipeline import ingest
 from kg.records import Identifier, PaperRecord, ParseWarning, PersonRecord
 from kg.sources import read_source
@@ -220,29 +218,6 @@ def test_works_list_without_a_work_its_owner_added_names_nobody(tmp_path):
 
 
 # -- detection -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [RECORD, WORKS])
-def test_detected_as_orcid_and_nothing_else(path):
-    text = path.read_text(encoding="utf-8")
-    assert looks_like_orcid_record(text)
-    assert not looks_like_crossref(text)
-    assert not looks_like_records_jsonl(text)
-    assert detect_kind(text) == "orcid-record"
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        CASES / "jsonl-records" / "records.jsonl",
-        CASES / "profile-isabelle-guyon" / "page.txt",
-        CASES / "cluster-yann-lecun" / "page.txt",
-        CASES / "crossref-work-list" / "works.json",
-        Path(__file__).parent / "data" / "bad" / "jsonl-pretty-printed.json",
-    ],
-)
-def test_other_inputs_are_not_orcid(path):
-    assert not looks_like_orcid_record(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("text", ['{"orcid-identifier": {"path": "0000-0002-1825-0097"}}', '{"group": []}',

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -143,15 +144,17 @@ def record_change(root: Path, name: str, patch: PatchWriter, build, manifest: di
     return entry
 
 
-def list_changes(root: Path, upto: str | None) -> list[dict]:
+def list_changes(root: Path, upto: str | None) -> tuple[dict, ...]:
     """The change feed's entries, oldest first, up to the published generation ``upto``."""
-    if upto is None:
-        return []
-    entries = []
-    for path in sorted((root / CHANGES).glob("g*.json")):
-        if path.stem <= upto:
-            entries.append(json.loads(path.read_text(encoding="utf-8")))
-    return entries
+    return () if upto is None else _entries_upto(str(root), upto)
+
+
+@lru_cache(maxsize=8)
+def _entries_upto(root: str, upto: str) -> tuple[dict, ...]:
+    """Read once per published generation and process: the entries of published builds never change
+    (a crashed build's entry, removed by the next writer, is newer than any published one)."""
+    paths = sorted(Path(root, CHANGES).glob("g*.json"))
+    return tuple(json.loads(path.read_text(encoding="utf-8")) for path in paths if path.stem <= upto)
 
 
 def change_file(root: Path, name: str) -> Path:

@@ -74,16 +74,6 @@ def merge_manifests(generation: dict, dumps: dict | None) -> dict:
             "dump_generation": dumps["generation"], "dump_created": dumps["created"]}
 
 
-def artifact_file(name: str) -> Path | None:
-    """Where a file the merged manifest lists is (the dump set's or the generation's directory)."""
-    store = get_store()
-    for directory in (store.dumps(), store.artifacts()):
-        manifest = read_manifest(directory) if directory is not None else None
-        if manifest is not None and any(entry["name"] == name for entry in manifest["files"]):
-            return directory / name
-    return None
-
-
 def current_manifest() -> dict | None:
     """The manifest of what is published (:func:`current_artifacts`), None when nothing is."""
     return current_artifacts()[1]

@@ -38,7 +38,7 @@ from kg.vocab import (
     prefixes,
 )
 from kg.web.cache import remember
-from kg.web.context import artifact_file, current_artifacts, current_manifest, get_cache, get_settings, get_store
+from kg.web.context import current_artifacts, current_manifest, get_cache, get_settings, get_store
 from kg.web.http import (
     HTML,
     JSONLD,
@@ -92,10 +92,9 @@ def download(name: str):
     if name == MANIFEST:  # the build's manifest with its dump set's (kg.web.context.merge_manifests)
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         return dataset_answer(lambda: Response(text, mimetype=JSON), manifest, JSON)
-    path = artifact_file(name)
-    if path is None:
-        raise NotFound(f"{name} was replaced by a newer build; reload {_url('dumps/')}")
-    return _send_artifact(path.parent, name, entry)
+    # a dump is in the dump set's directory (the same one, for a store that writes dumps with each build)
+    where = get_store().dumps() if entry["role"] == "dump" else directory
+    return _send_artifact(where or directory, name, entry)
 
 
 @blueprint.get("/.well-known/void")
