@@ -28,7 +28,10 @@ from rdflib import Dataset
 
 from kg.cli import main
 from kg.config import Settings, load_settings
+from kg.errors import ParseError
+from kg.parsers import parse_source
 from kg.pipeline import ingest
+from kg.sources import read_source
 from kg.store import open_configured_store, open_store
 from kg.web import create_app
 from kg.web.context import get_settings
@@ -519,3 +522,13 @@ def live_graph(lines: list[str]) -> list[str]:
     """Every quad but those about URIs that are no longer an entity's (they differ with the history)."""
     retired = {line.split(" ", 1)[0] for line in lines if " <http://www.w3.org/2002/07/owl#deprecated> " in line}
     return sorted(line for line in lines if line.split(" ", 1)[0] not in retired)
+
+
+def assert_refused(path: Path, line: int | None, message: str) -> None:
+    """Parsing ``path`` fails with exactly ``path:line[:column]: message``."""
+    with pytest.raises(ParseError) as caught:
+        parse_source(read_source(path, "2026-01-01T00:00:00Z"))
+    where = f"{path}:{line}" if line else str(path)
+    if caught.value.column is not None:
+        where += f":{caught.value.column}"
+    assert str(caught.value) == f"{where}: {message}"

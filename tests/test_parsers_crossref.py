@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
-from kg.errors import ParseError
-from kg.parsers import parse_source
+from conftest import assert_refused, make_settings
 from kg.parsers.crossref import looks_like_crossref, parse_crossref
 from kg.pipeline import ingest
 from kg.records import Identifier, PaperRecord, ParseWarning, PersonRecord
@@ -40,15 +38,6 @@ def write_variant(tmp_path: Path, value: dict, indent: int | None = None) -> Pat
     path = tmp_path / "works.json"
     path.write_text(json.dumps(value, indent=indent, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def assert_refused(path: Path, line: int | None, message: str) -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_source(read_source(path, RETRIEVED_AT))
-    where = f"{path}:{line}" if line else str(path)
-    if caught.value.column is not None:
-        where += f":{caught.value.column}"
-    assert str(caught.value) == f"{where}: {message}"
 
 
 # -- one work --------------------------------------------------------------------------------------

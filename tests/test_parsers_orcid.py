@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
+from conftest import assert_refused, make_settings
 from kg.errors import ParseError
-from kg.parsers import parse_source
 from kg.parsers.orcid import looks_like_orcid_record, parse_orcid_record
 from kg.pipeline import ingest
 from kg.records import Identifier, PaperRecord, ParseWarning, PersonRecord
@@ -227,15 +226,6 @@ def test_json_without_the_shape_of_a_record_is_not_orcid(text):
 
 
 # -- errors ----------------------------------------------------------------------------------------
-
-
-def assert_refused(path: Path, line: int | None, message: str) -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_source(read_source(path, RETRIEVED_AT))
-    where = f"{path}:{line}" if line else str(path)
-    if caught.value.column is not None:
-        where += f":{caught.value.column}"
-    assert str(caught.value) == f"{where}: {message}"
 
 
 def test_invalid_orcid_id_is_refused(tmp_path):
