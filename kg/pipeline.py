@@ -73,16 +73,42 @@ def read_inputs(
     Raises:
         KgError: the first bad input (when not keep_going), naming file, line and problem.
     """
+    rejects: list[Reject] = []
+    parsed = [source for part in read_parts(paths, settings, rejects, keep_going, progress) for source in part]
+    return parsed, rejects
+
+
+def read_parts(
+    paths: Sequence[Path],
+    settings: Settings,
+    rejects: list[Reject],
+    keep_going: bool = False,
+    progress: Callable[[Iterable], Iterable] = iter,
+    part_papers: int | None = None,
+) -> Iterator[list[ParsedSource]]:
+    """Read and parse the inputs in turn, yielding them in parts of whole files with at least
+    ``part_papers`` paper records each (the last may have fewer); one part when None.
+
+    Raises:
+        KgError: the first bad input (when not keep_going; else it goes to ``rejects``).
+    """
     now = settings.now()
-    parsed, rejects = [], []
+    part: list[ParsedSource] = []
+    papers, parts = 0, 0
     for path in progress(paths):
         try:
-            parsed.append(parse_source(read_source(path, now, settings.max_input_bytes)))
+            part.append(parse_source(read_source(path, now, settings.max_input_bytes)))
         except KgError as exc:
             if not keep_going:
                 raise
             rejects.append(Reject(str(path), str(exc)))
-    return parsed, rejects
+            continue
+        papers += len(part[-1].papers)
+        if part_papers is not None and papers >= part_papers:
+            yield part
+            part, papers, parts = [], 0, parts + 1
+    if part or not parts:
+        yield part
 
 
 class Gate:
@@ -266,24 +292,45 @@ def ingest(
     generation that is published only after the last one passed the gate. With ``keep_going``,
     inputs that cannot be read or parsed are left out and listed in ``result.rejects``.
 
+    Inputs of more than ``KG_PART_PAPERS`` papers go in parts of whole files, where the store's
+    writer reads its own writes (a store directory): each part is read, resolved against the
+    store as the parts before it left it, and applied; only the last part's publish makes any of
+    it visible. Identity does not depend on how records are split into batches (tests/
+    test_identity_converge.py), so the parts give the graph one batch would, with memory bounded
+    by the part. A bad input in a later part still leaves the store as it was.
+
     With more than ``KG_CHUNK_PAPERS`` papers, ``quads_added`` and ``inferred`` are summed over
     the chunks: a quad that two chunks both infer counts twice (the manifest's counts are exact).
     """
-    parsed, rejects = read_inputs(paths, settings, keep_going, progress)
+    result = IngestResult()
+    touched: dict[str, set[str]] = {"author": set(), "paper": set()}
     with open_configured_store(settings).writer() as writer:
-        registry = writer.registry()  # the state every decision is read from, and the write builds on
-        resolution = resolve(parsed, registry)
-        result = counted(resolution)
-        result.rejects = rejects
-        changes = checked_chunks(resolution, settings, result, registry)
-        if not (write and resolution.sources):
-            for _change in changes:  # validated, and the writer left unpublished: nothing is written
-                pass
-            return result
-        for change in changes:
-            writer.apply(change)
-        writer.publish(Build.of_ingest(settings.now(), result.report))
-    result.written = True
+        part_papers = settings.part_papers if writer.reads_own_writes else None
+        parts = read_parts(paths, settings, result.rejects, keep_going, progress, part_papers)
+        part = next(parts)
+        while part is not None:
+            following = next(parts, None)  # read first: a bad input stops the ingest before this part's work
+            registry = writer.registry()  # the state every decision is read from, and the write builds on
+            resolution = resolve(part, registry)
+            result.sources += len(resolution.sources)
+            result.skipped += len(resolution.skipped)
+            for path, entity in resolution.entities.items():
+                touched[entity.space].add(path)
+            gone = set(resolution.retired) | {old for moves in resolution.moved.values() for old in moves}
+            for space in touched.values():  # an entity a later part merged away or renamed is not counted
+                space -= gone - resolution.entities.keys()
+            changes = checked_chunks(resolution, settings, result, registry)
+            if resolution.sources and (write or following is not None):  # a later part must read this one
+                for change in changes:
+                    writer.apply(change)
+                result.written = write
+            else:
+                for _change in changes:  # validated; nothing to write, or only checking
+                    pass
+            part = following
+        result.persons, result.works = len(touched["author"]), len(touched["paper"])
+        if result.written:
+            writer.publish(Build.of_ingest(settings.now(), result.report))
     return result
 
 

@@ -45,8 +45,13 @@ class Writer(Protocol):
             writer.publish(build)             # all of it, or (an error, no publish) none of it
     """
 
+    reads_own_writes: bool
+    """True when :meth:`registry` reads what :meth:`apply` wrote (the embedded store's staged
+    generation): a large ingest can then go in parts, each resolved against the ones before it."""
+
     def registry(self) -> Registry:
-        """Identity lookups at the state this write builds on. If another writer publishes after
+        """Identity lookups at the state this write builds on (with what it applied, where
+        :attr:`reads_own_writes`). If another writer publishes after
         this call, :meth:`apply` or :meth:`publish` refuse the write (nothing is written)."""
 
     def apply(self, change: Change) -> None:

@@ -204,8 +204,10 @@ class GenerationWriter:
         self._sizes: Counter = Counter()  # quads added minus removed, per named graph
         self.published = False
 
+    reads_own_writes = True  # a part of an ingest resolves against the parts applied before it
+
     def registry(self) -> StoreRegistry:
-        return StoreRegistry(self._view)
+        return StoreRegistry(WriteView(self))
 
     def apply(self, change: Change) -> None:
         """Remove, rename, then add, in the new generation (made on the first call). Only this
@@ -318,6 +320,24 @@ def remove_from_union(store: ox.Store, quad: ox.Quad) -> None:
         if not isinstance(other.graph_name, ox.DefaultGraph):
             return
     store.remove(ox.Quad(quad.subject, quad.predicate, quad.object))
+
+
+class WriteView:
+    """What a writer's registry reads: the generation being written once anything was applied to
+    it (so each part of a large ingest sees the parts before it), else the one it builds on."""
+
+    def __init__(self, writer: GenerationWriter):
+        self._writer = writer
+        self.base_uri = writer._store.base_uri
+
+    def exists(self) -> bool:
+        return self._writer._staged is not None or self._writer._view.exists()
+
+    def select(self, query: str) -> tuple[list[str], list[tuple]]:
+        staged = self._writer._staged
+        if staged is None:
+            return self._writer._view.select(query)
+        return select_on(staged.store, query, str(self._writer._store.root))
 
 
 class PinnedView:

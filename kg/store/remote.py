@@ -457,6 +457,8 @@ class RemoteWriter:
         self._remove: set[Quad] = set()
         self._renames: dict[str, dict[str, str]] = {}
 
+    reads_own_writes = False  # the changes wait here for publish: a registry cannot see them
+
     def registry(self) -> StoreRegistry:
         """Identity lookups; the generation they read is the one the update must still find."""
         self._expected = self._store.generation(fresh=True)
