@@ -29,7 +29,6 @@ STAGES = (
 # Parts of write_artifacts; "turtle+ntriples" is the rest: the one sorted pass that writes kg.ttl and kg.nt.gz
 # where a store writes its dumps with each build (the remote one), else the manifest's counts and report.
 ARTIFACT_PARTS = (
-    ("list_subjects", "↳ list every subject, sorted", "kg/store/serialise.py", "list_subjects"),
     ("turtle+ntriples", "↳ the rest: counts and report (and kg.ttl + kg.nt.gz where written)", None, None),
     ("nquads", "↳ kg.nq.gz", "kg/store/serialise.py", "dump_graph"),
     ("counts", "↳ manifest counts (SPARQL)", "kg/store/artifacts.py", "describe_graph"),

@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from kg.store.build import Build, render_report_text, render_report_turtle
 from kg.store.generations import fsync_directory
 from kg.store.queries import shipped_query, sparql_string
-from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples, list_subjects
+from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples
 from kg.uris import LINK_TARGETS
 from kg.vocab import dump_prefixes
 
@@ -122,7 +122,6 @@ def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, cr
 
 def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list, dict]:
     """The three dumps, and the statistics of the pass that wrote them."""
-    subjects = list_subjects(store)
     stats = GraphStats(base)
     with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
         # One pass over the store feeds both files. N-Triples is one line per triple, so writing
@@ -130,7 +129,7 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list
         def also(triples: list) -> None:
             ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
 
-        ox.serialize(iter_distinct_triples(store, subjects, stats, also), turtle.out, ox.RdfFormat.TURTLE,
+        ox.serialize(iter_distinct_triples(store, stats, also), turtle.out, ox.RdfFormat.TURTLE,
                      prefixes=dump_prefixes(base))
         turtle.count = ntriples.count = stats.triples
     with _artifact(directory, NQUADS_DUMP) as nquads:
