@@ -100,6 +100,28 @@ def test_the_same_records_in_another_order_give_the_same_bytes(tmp_path, sample_
     assert tree_digest(again.store / "artifacts") == tree_digest(sample_settings.store / "artifacts")
 
 
+def test_the_triple_dumps_are_sorted_by_subject_whatever_memory_the_sort_is_given(sample_settings, monkeypatch):
+    """The subjects are sorted in runs spilled to files (flat memory): runs of 3 subjects give the
+    bytes of one run, and the subjects come in order, IRIs before blank nodes."""
+    import io
+
+    import kg.store.serialise as serialise
+
+    def dump(fmt: str) -> bytes:
+        out = io.BytesIO()
+        open_store(sample_settings.store, sample_settings.base_uri).dump(out, fmt)
+        return out.getvalue()
+
+    whole = {fmt: dump(fmt) for fmt in ("turtle", "ntriples")}
+    monkeypatch.setattr(serialise, "SORT_RUN", 3)
+    assert {fmt: dump(fmt) for fmt in whole} == whole
+    subjects = [line.split(" ", 1)[0] for line in whole["ntriples"].decode("utf-8").splitlines()]
+    iris = [s.strip("<>") for s in subjects if s.startswith("<")]
+    assert len(iris) + sum(s.startswith("_:") for s in subjects) == len(subjects)
+    assert not any(s.startswith("<") for s in subjects[len(iris):])
+    assert iris == sorted(iris) and len(set(iris)) > 50
+
+
 def test_kg_dump_writes_the_bytes_of_the_published_dumps(sample_settings, tmp_path, run_kg):
     directory, _manifest = dumps(sample_settings)
     for fmt, name in (("turtle", "kg.ttl"), ("ntriples", "kg.nt.gz"), ("nquads", "kg.nq.gz")):
