@@ -365,10 +365,11 @@ def run_profile(data: dict, subjects: Subjects) -> dict:
     return json.loads(check(run_measured(command, timeout=600), "web_profile.py").stdout)
 
 
-def measure_http(size: int, records: Path, args, bar) -> dict:
-    """The whole HTTP stage for one size (see the module docstring)."""
+def measure_http(size: int, records: Path | None, args, bar, data: dict | None = None) -> dict:
+    """The whole HTTP stage for one size (see the module docstring); ``data`` (as ensure_data gives
+    it) serves a store built elsewhere (bench/million.py) instead of ingesting ``records``."""
     wrk_path()
-    data = ensure_data(size, records)
+    data = data or ensure_data(size, records)
     logs = HTTP_CACHE / "logs"
     with ExitStack() as stack:
         kgs = []

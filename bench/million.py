@@ -1,0 +1,240 @@
+"""A million papers (issue 14): generate, ingest in parts, publish, add 1,000 papers live, serve.
+
+    .venv/bin/python bench/million.py --papers 1000000 --runs 3
+
+Steps, each run once and kept in bench/.cache/1m/million.json (a step already there is skipped;
+``--redo STEP`` runs it again):
+
+- ``records``: bench/run.py's records for ``--papers`` (seed 42, generated when missing), split into
+  files of ``--part-lines`` lines under bench/.cache/1m/parts/ (kg ingests whole files part by part,
+  KG_PART_PAPERS; one 1.3 GB file would be one part);
+- ``ingest``: ``python -m kg ingest`` of every part into an empty store (wall time, peak RSS, the
+  store's size on disk);
+- ``publish``: ``python -m kg publish`` (the three dumps and their statistics: wall time, peak RSS,
+  each file's size);
+- ``increment``: bench/incremental.py's 1,000 papers (seed 4242) into a copy of the store, ``--runs``
+  times (median), then once more with kg's server running on the copy: the seconds from the
+  ingest's start until the server's ``/changes`` lists the new build and its patch downloads;
+- ``http``: ``kg dump --format nquads``, ``oxigraph load`` of it, and bench/http_compare.py's
+  workloads against ``oxigraph serve`` on the store (``--runs`` runs of each).
+
+Print the figures with ``--show``. Needs about 10 GB of disk and, with the defaults, hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import http_compare  # noqa: E402 - bench/ is not a package
+import incremental  # noqa: E402
+from processes import CACHE, PYTHON, ROOT, BenchError, check, du_bytes, remove_tree, run_measured  # noqa: E402
+from run import SUMMARY  # noqa: E402
+from servers import fetch, start_kg, stop  # noqa: E402
+
+FOLDER = CACHE / "1m"
+RESULTS = FOLDER / "million.json"
+STEPS = ("records", "ingest", "publish", "increment", "http")
+POLL_S = 0.05
+
+
+def load() -> dict:
+    return json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+
+
+def save(results: dict) -> None:
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+def parts_of(results: dict) -> list[Path]:
+    return sorted((ROOT / results["records"]["parts"]).glob("part-*.jsonl"))
+
+
+def step_records(args) -> dict:
+    records = incremental.records_for(args.papers, args.seed)
+    parts = FOLDER / "parts"
+    remove_tree(parts)
+    parts.mkdir(parents=True)
+    count, lines, papers = 0, 0, 0
+    with open(records, encoding="utf-8") as source:
+        output = None
+        for line in source:
+            if lines % args.part_lines == 0:
+                if output:
+                    output.close()
+                output = open(parts / f"part-{count:04d}.jsonl", "w", encoding="utf-8")
+                count += 1
+            output.write(line)
+            lines += 1
+            papers += '"type": "paper"' in line or '"type":"paper"' in line
+        if output:
+            output.close()
+    return {"file": str(records.relative_to(ROOT)), "bytes": records.stat().st_size, "lines": lines,
+            "paper_lines": papers, "parts": str(parts.relative_to(ROOT)), "part_files": count,
+            "part_lines": args.part_lines}
+
+
+def step_ingest(results: dict) -> dict:
+    store = FOLDER / "store"
+    remove_tree(store)
+    parts = parts_of(results)
+    measured = check(run_measured([PYTHON, "-m", "kg", "ingest", "--store", str(store), *map(str, parts)]),
+                     "kg ingest of the parts")
+    persons, works, quads, inferred = map(int, SUMMARY.search(measured.stdout).groups())
+    return {"store": str(store.relative_to(ROOT)), "wall_s": measured.wall_s, "peak_rss_kib": measured.peak_rss_kib,
+            "persons": persons, "works": works, "quads": quads, "inferred": inferred,
+            "papers_per_s": results["records"]["paper_lines"] / measured.wall_s,
+            "store_bytes": du_bytes(store / "current"), "store_all_bytes": du_bytes(store),
+            "summary": measured.stdout.strip().splitlines()[-3:]}
+
+
+def step_publish(results: dict) -> dict:
+    store = ROOT / results["ingest"]["store"]
+    measured = check(run_measured([PYTHON, "-m", "kg", "publish", "--store", str(store)]), "kg publish")
+    generation = Path(store / "current").resolve().name
+    dumps = store / "dumps" / generation
+    files = {path.name: path.stat().st_size for path in sorted(dumps.iterdir()) if path.is_file()}
+    return {"wall_s": measured.wall_s, "peak_rss_kib": measured.peak_rss_kib, "generation": generation,
+            "files": files, "output": measured.stdout.strip().splitlines()[-5:]}
+
+
+def changes_total(server) -> int:
+    reply = fetch(f"{server.url}/changes", headers={"Accept": "application/activity+json"})
+    if reply.status != 200:
+        raise BenchError(f"/changes answered {reply.status}")
+    return json.loads(reply.body)["totalItems"]
+
+
+def last_change(server, total: int) -> dict:
+    page = -(-total // 100)
+    reply = fetch(f"{server.url}/changes?page={page}", headers={"Accept": "application/activity+json"})
+    return json.loads(reply.body)["orderedItems"][-1]
+
+
+def live_increment(base: Path, increment: Path) -> dict:
+    """One ingest of the increment into a copy that kg's server is serving; when does the server show it?"""
+    store = incremental.copy_store(base, "million-live")
+    server = start_kg(store, http_compare.BASE_URI, FOLDER / "live.log")
+    try:
+        before = changes_total(server)
+        started = time.perf_counter()
+        measured = check(run_measured([PYTHON, "-m", "kg", "ingest", "--store", str(store), str(increment)]),
+                         "kg ingest of the increment")
+        ingested = time.perf_counter() - started
+        while changes_total(server) == before:  # the ingest has returned: the build is published
+            if time.perf_counter() - started > ingested + 60:
+                raise BenchError("the server did not show the new build within 60 s of the ingest")
+            time.sleep(POLL_S)
+        entry = last_change(server, before + 1)
+        patch = fetch(f"{server.url}/changes/{entry['generation']}.rdfp.gz")
+        visible = time.perf_counter() - started
+        lines = gzip.decompress(patch.body).decode("utf-8").splitlines()
+    finally:
+        stop(server)
+        remove_tree(store)
+    return {"ingest_wall_s": measured.wall_s, "visible_s": visible, "generation": entry["generation"],
+            "added": entry["added"], "removed": entry["removed"], "patch_status": patch.status,
+            "patch_bytes": len(patch.body), "patch_adds": sum(1 for line in lines if line.startswith("A ")),
+            "peak_rss_kib": measured.peak_rss_kib}
+
+
+def step_increment(results: dict, args) -> dict:
+    base = ROOT / results["ingest"]["store"]
+    made = incremental.make_increment(incremental.INCREMENT_PAPERS, incremental.INCREMENT_SEED)
+    increment = ROOT / made["path"]
+    runs = [incremental.ingest_once(base, increment, f"million-{run}") for run in range(args.runs)]
+    return {"increment": made, "runs": runs, "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+            "live": live_increment(base, increment)}
+
+
+def step_http(results: dict, args) -> dict:
+    store = ROOT / results["ingest"]["store"]
+    folder = FOLDER / "http"
+    remove_tree(folder)
+    folder.mkdir(parents=True)
+    dump, reference = folder / "dump.nq", folder / "oxigraph"
+    dumped = check(run_measured([PYTHON, "-m", "kg", "dump", "--store", str(store), "--format", "nquads",
+                                 "--output", str(dump)]), "kg dump")
+    loaded = check(run_measured([str(Path(PYTHON).parent / "oxigraph"), "load", "--location", str(reference),
+                                 "--file", str(dump)]), "oxigraph load")
+    data = {"folder": str(folder.relative_to(ROOT)), "store": str(store), "dump": str(dump),
+            "reference": str(reference), "records": results["records"]["file"], "code_version": None,
+            "ingest_s": results["ingest"]["wall_s"], "dump_s": dumped.wall_s, "dump_bytes": dump.stat().st_size,
+            "dump_lines": sum(1 for _ in open(dump, "rb")), "oxigraph_load_s": loaded.wall_s,
+            "oxigraph_load_peak_rss_kib": loaded.peak_rss_kib,
+            "store_bytes": du_bytes(store / "current"), "reference_bytes": du_bytes(reference), "cached": False}
+    from tqdm import tqdm
+
+    with tqdm(total=http_compare.http_steps(args.runs), desc="http 1M", disable=args.quiet) as bar:
+        measured = http_compare.measure_http(args.papers, None, args, bar, data=data)
+    dump.unlink()  # 1M papers' N-Quads: several GB, not needed once loaded
+    return measured
+
+
+def show(results: dict) -> None:
+    from report_http import latency_rows, startup_rows, throughput_rows
+
+    print(json.dumps({key: value for key, value in results.items() if key != "http"}, indent=2))
+    if "http" in results:
+        for rows in (throughput_rows(results["http"]), latency_rows(results["http"]), startup_rows(results["http"])):
+            for row in rows:
+                print("| " + " | ".join(row) + " |")
+            print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=1_000_000, help="papers to generate (default 1000000)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument("--part-lines", type=int, default=10_000, help="lines per input file (default 10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the increment and of each HTTP workload")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"steps to run, of {','.join(STEPS)}")
+    parser.add_argument("--redo", default="", help="steps to run again though their results are kept")
+    parser.add_argument("--http-duration", type=float, default=10.0, help="seconds per throughput run")
+    parser.add_argument("--http-latency-duration", type=float, default=5.0, help="seconds per latency run")
+    parser.add_argument("--show", action="store_true", help="print the kept figures and stop")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    results = load()
+    if args.show:
+        show(results)
+        return 0
+    redo = set(filter(None, args.redo.split(",")))
+    for step in filter(None, args.steps.split(",")):
+        if step not in STEPS:
+            parser.error(f"unknown step {step!r}; the steps are {', '.join(STEPS)}")
+        if step in results and step not in redo:
+            continue
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if step == "records":
+            results[step] = step_records(args)
+        elif step == "ingest":
+            results[step] = step_ingest(results)
+        elif step == "publish":
+            results[step] = step_publish(results)
+        elif step == "increment":
+            results[step] = step_increment(results, args)
+        else:
+            results[step] = step_http(results, args)
+        results[step]["started"] = started
+        save(results)
+        print(f"{step}: done", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"million.py: {exc}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        shutil.rmtree(CACHE / "incremental", ignore_errors=True)
