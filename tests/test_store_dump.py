@@ -15,7 +15,7 @@ import shutil
 import pytest
 from rdflib import Dataset, Graph, Literal
 
-from conftest import DATA, SAMPLE, SAMPLE_CLUSTER, SAMPLE_PROFILE, make_settings, tree_digest
+from conftest import DATA, SAMPLE, SAMPLE_CLUSTER, SAMPLE_PROFILE, make_settings, publish, tree_digest
 from kg.errors import KgError, ValidationFailed
 from kg.pipeline import ingest, retire
 from kg.store import open_store
@@ -122,6 +122,45 @@ def test_the_triple_dumps_are_sorted_by_subject_whatever_memory_the_sort_is_give
     assert iris == sorted(iris) and len(set(iris)) > 50
 
 
+LINKED_RECORDS = [*SAMPLE, DATA / "identity" / "variants-a.jsonl", DATA / "web" / "lookup-records.jsonl"]
+ORACLE = "PREFIX schema: <https://schema.org/> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+
+
+def test_the_manifest_statistics_streamed_with_spilled_runs_are_what_sparql_counts(tmp_path, monkeypatch):
+    """The dumps' pass counts the distinct objects (sorted runs spilled to files: runs of 3 here),
+    the quads per graph, the links per target and picks the examples; SPARQL over the store is the
+    oracle (the queries the manifest was once made with)."""
+    import pyoxigraph as ox
+
+    import kg.store.serialise as serialise
+    from kg.uris import LINK_TARGETS
+
+    settings = make_settings(tmp_path / "store")
+    ingest(LINKED_RECORDS, settings)
+    monkeypatch.setattr(serialise, "SORT_RUN", 3)
+    publish(settings)
+    _directory, manifest = dumps(settings)
+    store = ox.Store.read_only(str(settings.store / "current"))
+
+    def rows(query: str) -> list:
+        return [tuple(term.value for term in row) for row in store.query(ORACLE + query)]
+
+    assert manifest["counts"]["distinct_objects"] == int(rows("SELECT (COUNT(DISTINCT ?o) AS ?n) "
+                                                              "WHERE { ?s ?p ?o }")[0][0])
+    assert manifest["graphs"] == {g: int(n) for g, n in rows("SELECT ?g (COUNT(*) AS ?n) "
+                                                             "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    links = {scheme: int(rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s owl:sameAs ?o FILTER(isIRI(?o) "
+                              f"&& STRSTARTS(STR(?o), \"{space}\")) }}")[0][0])
+             for scheme, (space, _name) in LINK_TARGETS.items()}
+    assert manifest["linksets"] == {scheme: n for scheme, n in links.items() if n}
+    assert set(manifest["linksets"]) >= {"doi", "orcid", "dblp", "arxiv"}
+    author = rows("""SELECT ?e WHERE { ?w schema:author ?e FILTER NOT EXISTS { ?e owl:deprecated true } }
+        GROUP BY ?e ORDER BY DESC(COUNT(DISTINCT ?w)) STR(?e) LIMIT 1""")
+    work = rows("""SELECT ?e WHERE { ?e a schema:ScholarlyArticle ; schema:workExample ?v
+        FILTER NOT EXISTS { ?e owl:deprecated true } } GROUP BY ?e ORDER BY DESC(COUNT(DISTINCT ?v)) STR(?e) LIMIT 1""")
+    assert manifest["examples"] == [author[0][0], work[0][0]]
+
+
 def test_kg_dump_writes_the_bytes_of_the_published_dumps(sample_settings, tmp_path, run_kg):
     directory, _manifest = dumps(sample_settings)
     for fmt, name in (("turtle", "kg.ttl"), ("ntriples", "kg.nt.gz"), ("nquads", "kg.nq.gz")):
@@ -196,3 +235,19 @@ def test_what_a_killed_writer_left_is_removed_by_the_next_one(tmp_path):
     assert directory.name == "g000002" and not (directory / "stale").exists()
     assert manifest["counts"]["sources"] == 2
     assert tree_digest(settings.store / "artifacts" / "g000001") == published
+
+
+def test_the_example_resources_break_ties_by_the_first_iri_and_skip_deprecated_ones():
+    import pyoxigraph as ox
+
+    from kg.store.serialise import FOAF_MADE, OWL_DEPRECATED, GraphStats
+
+    stats = GraphStats(BASE, describe=True)
+    works = [ox.NamedNode(f"{BASE}paper/p{i}") for i in range(3)]
+    true = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    for name, made, deprecated in (("a", 1, False), ("b", 3, True), ("c", 2, False), ("d", 2, False)):
+        person = ox.NamedNode(f"{BASE}author/{name}")  # subjects come sorted, as the dumps give them
+        triples = [ox.Triple(person, FOAF_MADE, work) for work in works[:made]]
+        stats.add(person, triples + ([ox.Triple(person, OWL_DEPRECATED, true)] if deprecated else []))
+    assert stats.examples() == [f"{BASE}author/c"]
+    assert stats.distinct_objects() == 4 and stats.subjects == 4

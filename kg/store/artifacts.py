@@ -25,6 +25,7 @@ import gzip
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ import pyoxigraph as ox
 
 from kg.store.build import Build, render_report_text, render_report_turtle
 from kg.store.generations import fsync_directory
-from kg.store.queries import shipped_query, sparql_string
+from kg.store.queries import shipped_query
 from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples
 from kg.uris import LINK_TARGETS
 from kg.vocab import dump_prefixes
@@ -122,7 +123,7 @@ def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, cr
 
 def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list, dict]:
     """The three dumps, and the statistics of the pass that wrote them."""
-    stats = GraphStats(base)
+    stats = GraphStats(base, describe=True, link_targets={scheme: space for scheme, (space, _) in LINK_TARGETS.items()})
     with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
         # One pass over the store feeds both files. N-Triples is one line per triple, so writing
         # it one subject at a time gives the bytes of one serialisation of the whole sequence.
@@ -133,9 +134,10 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list
                      prefixes=dump_prefixes(base))
         turtle.count = ntriples.count = stats.triples
     with _artifact(directory, NQUADS_DUMP) as nquads:
-        nquads.count = dump_graph(store, nquads.out, "nquads", base)  # streamed from RocksDB into gzip
+        graphs: Counter = Counter()
+        nquads.count = dump_graph(store, nquads.out, "nquads", base, graphs)  # streamed from RocksDB into gzip
     written = [turtle, ntriples, nquads]
-    return written, describe_graph(store, base, stats, [artifact.entry() for artifact in written])
+    return written, describe_graph(store, stats, dict(graphs))
 
 
 def current_counts(store: ox.Store, graphs: dict[str, int] | None = None) -> dict:
@@ -157,37 +159,28 @@ def read_manifest(directory: Path) -> dict | None:
         return None
 
 
-def describe_graph(store: ox.Store, base: str, stats: GraphStats, files: list[dict]) -> dict:
-    """The counts of the manifest: entities by kind, triples, VoID partitions, graphs, sources."""
+def describe_graph(store: ox.Store, stats: GraphStats, graphs: dict[str, int]) -> dict:
+    """The counts of the manifest: entities by kind, triples, VoID partitions, graphs, sources.
+
+    All but the entity counts and the sources come from the pass that wrote the dumps (``stats``,
+    ``graphs``: quads per named graph), so memory does not grow with the store."""
     # the default graph is the union of the named graphs, so plain queries see everything once
     count_entities = shipped_query("count-entities").text  # what `kg stats` prints, from one definition
     kinds = {str(row["kind"].value): int(row["count"].value) for row in store.query(count_entities)}
-    objects = next(iter(store.query(COUNT_OBJECTS)))["n"]
-    graphs = {row["g"].value: int(row["n"].value) for row in store.query(COUNT_GRAPHS)}
     sources = sorted(row["s"].value for row in store.query(LIST_SOURCES))
-    examples = [row["e"].value for query in (TOP_AUTHOR, TOP_WORK) for row in store.query(query)]
-    quads = next(f["quads"] for f in files if f["name"] == NQUADS_DUMP.name)
     counts = {kind: kinds.get(kind, 0) for kind in ("persons", "works", "versions", "venues", "sources")}
-    counts |= {"triples": stats.triples, "quads": quads, "graphs": len(graphs), "entities": stats.entities,
-               "distinct_subjects": stats.subjects, "distinct_objects": int(objects.value)}
-    linksets = {row["t"].value: int(row["n"].value) for row in store.query(COUNT_LINKS)}
+    counts |= {"triples": stats.triples, "quads": sum(graphs.values()), "graphs": len(graphs),
+               "entities": stats.entities, "distinct_subjects": stats.subjects,
+               "distinct_objects": stats.distinct_objects()}
     return {"counts": counts, "classes": dict(stats.classes), "properties": dict(stats.properties),
-            "graphs": graphs, "sources": sources, "examples": examples, "linksets": linksets}
+            "graphs": dict(sorted(graphs.items())), "sources": sources, "examples": stats.examples(),
+            "linksets": dict(sorted(stats.linksets.items()))}
 
 
 _PREFIXES = "PREFIX schema: <https://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> " \
             "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
-COUNT_OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"
-_LINK_TARGETS = " ".join(f"({sparql_string(scheme)} {sparql_string(space)})"
-                         for scheme, (space, _name) in LINK_TARGETS.items())
-COUNT_LINKS = _PREFIXES + f"""SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s owl:sameAs ?o FILTER(isIRI(?o))
-  VALUES (?t ?space) {{ {_LINK_TARGETS} }} FILTER(STRSTARTS(STR(?o), ?space)) }} GROUP BY ?t"""
 COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 LIST_SOURCES = _PREFIXES + "SELECT DISTINCT ?s WHERE { ?s a prov:Entity FILTER(isIRI(?s)) }"
-TOP_AUTHOR = _PREFIXES + """SELECT ?e WHERE { ?w schema:author ?e FILTER NOT EXISTS { ?e owl:deprecated true } }
-GROUP BY ?e ORDER BY DESC(COUNT(DISTINCT ?w)) STR(?e) LIMIT 1"""
-TOP_WORK = _PREFIXES + """SELECT ?e WHERE { ?e a schema:ScholarlyArticle ; schema:workExample ?v
-  FILTER NOT EXISTS { ?e owl:deprecated true } } GROUP BY ?e ORDER BY DESC(COUNT(DISTINCT ?v)) STR(?e) LIMIT 1"""
 
 
 class _Artifact:

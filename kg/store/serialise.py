@@ -19,16 +19,24 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib.namespace import RDF
+from rdflib.namespace import FOAF, OWL, RDF, SDO
 
 from kg.formats import DUMP_FORMATS
 from kg.vocab import dump_prefixes
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+OWL_SAME_AS = ox.NamedNode(str(OWL.sameAs))
+OWL_DEPRECATED = ox.NamedNode(str(OWL.deprecated))
+FOAF_MADE = ox.NamedNode(str(FOAF.made))  # inferred: schema:author is a foaf:maker (ontology/)
+WORK_EXAMPLE = ox.NamedNode(str(SDO.workExample))
+SCHOLARLY_ARTICLE = ox.NamedNode(str(SDO.ScholarlyArticle))
 
 
-def dump_graph(store: ox.Store, output: BinaryIO, format: str, base: str) -> int:
+def dump_graph(store: ox.Store, output: BinaryIO, format: str, base: str, graphs: Counter | None = None) -> int:
     """Serialise the whole store; Turtle and N-Triples give the union of the graphs, sorted.
+
+    Args:
+        graphs: for formats that keep the graphs, receives the quads written per graph IRI.
 
     Returns:
         How many triples (or quads, for formats that keep the graphs) were written.
@@ -37,60 +45,68 @@ def dump_graph(store: ox.Store, output: BinaryIO, format: str, base: str) -> int
     rdf_format = getattr(ox.RdfFormat, DUMP_FORMATS[format].oxigraph)
     prefixes = None if format in ("ntriples", "nquads") else dump_prefixes(base)
     if keeps_graphs:  # the named graphs only: the default graph is their union, kept by kg
-        counter = _Counter(iter_named_quads(store))
-        ox.serialize(counter, output, rdf_format, prefixes=prefixes)
-        return counter.count
+        graphs = Counter() if graphs is None else graphs
+        ox.serialize(iter_named_quads(store, graphs), output, rdf_format, prefixes=prefixes)
+        return sum(graphs.values())
     stats = GraphStats(base)
     ox.serialize(iter_distinct_triples(store, stats), output, rdf_format, prefixes=prefixes)
     return stats.triples
 
 
-def iter_named_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    """Every quad of every named graph, in the store's index order (deterministic for its content)."""
+def iter_named_quads(store: ox.Store, counts: Counter) -> Iterator[ox.Quad]:
+    """Every quad of every named graph, in the store's index order (deterministic for its content);
+    ``counts`` receives the quads per graph IRI."""
     for graph in sorted(store.named_graphs(), key=term_key):
-        yield from store.quads_for_pattern(None, None, None, graph)
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            counts[graph.value] += 1
+            yield quad
 
 
-class _Counter:
-    """Counts the items of an iterator as they stream past."""
-
-    def __init__(self, items):
-        self.items, self.count = items, 0
-
-    def __iter__(self):
-        for item in self.items:
-            self.count += 1
-            yield item
+SORT_RUN = 200_000  # strings sorted in memory at a time; longer lists spill to temporary files
 
 
-SORT_RUN = 200_000  # subjects sorted in memory at a time; longer lists spill to temporary files
+class SortedRuns:
+    """Strings sorted with bounded memory: each ``run`` of them (distinct) is sorted in memory and,
+    when more follow, written to a temporary file; :meth:`merge` yields them all sorted, each once.
+    Lines must not hold a newline (N-Triples terms and IRIs do not)."""
+
+    def __init__(self, run: int | None = None):
+        self.run = run or SORT_RUN
+        self.batch: set[str] = set()
+        self.files = ExitStack()
+        self.spilled: list = []
+
+    def add(self, line: str) -> None:
+        self.batch.add(line)
+        if len(self.batch) >= self.run:
+            spill = self.files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+            spill.writelines(f"{item}\n" for item in sorted(self.batch))
+            spill.seek(0)
+            self.spilled.append(spill)
+            self.batch = set()
+
+    def merge(self) -> Iterator[str]:
+        with self.files:
+            runs = [(line.rstrip("\n") for line in spill) for spill in self.spilled]
+            previous = None
+            for line in heapq.merge(*runs, sorted(self.batch)):
+                if line != previous:  # the same string in two runs
+                    previous = line
+                    yield line
+            self.batch = set()
 
 
 def sorted_subjects(store: ox.Store, run: int | None = None) -> Iterator:
     """Every subject of the union of the graphs, once, sorted (IRIs, then blank nodes, each by
     lexical form), holding at most ``run`` of them in memory: the default graph's subject index
-    is read in its own order, in sorted runs written to temporary files, then merged."""
-    run = run or SORT_RUN
+    is read in its own order into :class:`SortedRuns`, then merged."""
+    runs = SortedRuns(run)
     quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    subjects = (("0\t" if isinstance(s, ox.NamedNode) else "1\t") + s.value
-                for s, _group in itertools.groupby(quads, key=lambda quad: quad.subject))
-    with ExitStack() as stack:
-        runs = []
-        while batch := sorted(itertools.islice(subjects, run)):
-            if not runs and len(batch) < run:  # all of them fit: no file
-                runs.append(iter(batch))
-                break
-            spill = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-            spill.writelines(f"{line}\n" for line in batch)
-            spill.seek(0)
-            runs.append(line.rstrip("\n") for line in spill)
-        previous = None
-        for line in heapq.merge(*runs):
-            if line == previous:  # a subject seen in two runs (an index not grouped by subject)
-                continue
-            previous = line
-            kind, value = line.split("\t", 1)
-            yield ox.NamedNode(value) if kind == "0" else ox.BlankNode(value)
+    for subject, _group in itertools.groupby(quads, key=lambda quad: quad.subject):
+        runs.add(("0\t" if isinstance(subject, ox.NamedNode) else "1\t") + subject.value)
+    for line in runs.merge():
+        kind, value = line.split("\t", 1)
+        yield ox.NamedNode(value) if kind == "0" else ox.BlankNode(value)
 
 
 def iter_distinct_triples(store: ox.Store, stats: GraphStats | None = None,
@@ -108,8 +124,7 @@ def iter_distinct_triples(store: ox.Store, stats: GraphStats | None = None,
         pairs = {(quad.predicate, quad.object) for quad in store.quads_for_pattern(subject, None, None, default)}
         triples = [ox.Triple(subject, predicate, obj) for predicate, obj in sorted(pairs, key=_pair_key)]
         if stats is not None:
-            for triple in triples:
-                stats.add(subject, triple.predicate, triple.object)
+            stats.add(subject, triples)
         if also is not None:
             also(triples)
         yield from triples
@@ -131,23 +146,69 @@ def _pair_key(pair) -> tuple:
 
 @dataclass
 class GraphStats:
-    """VoID statistics gathered while the distinct triples stream past."""
+    """VoID statistics gathered while the distinct triples stream past, a subject at a time.
+
+    With ``describe``, also what the manifest says beyond VoID's partitions, without a query over
+    the whole store: the distinct objects (counted by :class:`SortedRuns`, so memory stays
+    bounded), the owl:sameAs links per link target, and two example resources (the person who
+    made the most works and the work with the most versions, neither deprecated; the first IRI on
+    a tie).
+    """
 
     base: str
+    describe: bool = False
+    link_targets: dict[str, str] = field(default_factory=dict)  # scheme -> IRI prefix
     triples: int = 0
     subjects: int = 0
     entities: int = 0
     classes: Counter = field(default_factory=Counter)
     properties: Counter = field(default_factory=Counter)
-    _last_subject: object = None
+    linksets: Counter = field(default_factory=Counter)
+    _objects: SortedRuns = field(default_factory=SortedRuns)
+    _examples: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def add(self, subject, predicate, obj) -> None:
-        self.triples += 1
-        self.properties[predicate.value] += 1
-        if predicate == RDF_TYPE and isinstance(obj, ox.NamedNode):
-            self.classes[obj.value] += 1  # triples are distinct, so this counts distinct instances
-        if subject != self._last_subject:
-            self._last_subject = subject
-            self.subjects += 1
-            if isinstance(subject, ox.NamedNode) and subject.value.startswith(self.base):
-                self.entities += 1
+    def add(self, subject, triples: list[ox.Triple]) -> None:
+        """One subject's triples (each once); subjects come one at a time, in order."""
+        self.subjects += 1
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(self.base):
+            self.entities += 1
+        self.triples += len(triples)
+        counts = Counter(triple.predicate for triple in triples)
+        for predicate, count in counts.items():
+            self.properties[predicate.value] += count
+        for triple in triples:
+            if triple.predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
+                self.classes[triple.object.value] += 1  # triples are distinct: distinct instances
+        if self.describe:
+            self._describe(subject, triples, counts)
+
+    def _describe(self, subject, triples: list[ox.Triple], counts: Counter) -> None:
+        article = deprecated = False
+        for triple in triples:
+            predicate, obj = triple.predicate, triple.object
+            self._objects.add(str(obj))
+            if predicate == RDF_TYPE:
+                article |= obj == SCHOLARLY_ARTICLE
+            elif predicate == OWL_DEPRECATED:
+                deprecated |= obj.value == "true"
+            elif predicate == OWL_SAME_AS and isinstance(obj, ox.NamedNode):
+                scheme = next((k for k, prefix in self.link_targets.items() if obj.value.startswith(prefix)), None)
+                if scheme is not None:
+                    self.linksets[scheme] += 1
+        if deprecated or not isinstance(subject, ox.NamedNode):
+            return
+        self._example("author", subject, counts[FOAF_MADE])
+        if article:
+            self._example("work", subject, counts[WORK_EXAMPLE])
+
+    def _example(self, kind: str, subject: ox.NamedNode, count: int) -> None:
+        best = self._examples.get(kind)
+        if count and (best is None or count > best[0]):  # subjects come sorted: the first IRI wins a tie
+            self._examples[kind] = (count, subject.value)
+
+    def distinct_objects(self) -> int:
+        """How many distinct objects the triples had (once, after the last subject)."""
+        return sum(1 for _ in self._objects.merge())
+
+    def examples(self) -> list[str]:
+        return [self._examples[kind][1] for kind in ("author", "work") if kind in self._examples]
