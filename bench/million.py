@@ -7,7 +7,7 @@ Steps, each run once and kept in bench/.cache/1m/million.json (a step already th
 
 - ``records``: bench/run.py's records for ``--papers`` (seed 42, generated when missing), split into
   files of ``--part-lines`` lines under bench/.cache/1m/parts/ (kg ingests whole files part by part,
-  KG_PART_PAPERS; one 1.3 GB file would be one part);
+  KG_PART_RECORDS; one 1.3 GB file would be one part);
 - ``ingest``: ``python -m kg ingest`` of every part into an empty store (wall time, peak RSS, the
   store's size on disk);
 - ``publish``: ``python -m kg publish`` (the three dumps and their statistics: wall time, peak RSS,

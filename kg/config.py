@@ -180,8 +180,9 @@ SETTINGS = (
     Setting("chunk_papers", "KG_CHUNK_PAPERS", 5000,
             "Paper records an ingest maps, validates and writes at a time; memory grows with it, not the batch.",
             _positive(int)),
-    Setting("part_papers", "KG_PART_PAPERS", 20000,
-            "Paper records an ingest reads and resolves at a time (whole files, at least one): a larger ingest goes "
+    Setting("part_records", "KG_PART_RECORDS", 10000,
+            "Paper and person records an ingest reads and resolves at a time (whole files, at least one): a larger "
+            "ingest goes "
             "in parts into one unpublished build, each part's identity read from the parts before it, so memory "
             "grows with the part, not the batch.", _positive(int)),
     Setting("shacl_engine", "KG_SHACL_ENGINE", "turbo",
@@ -253,7 +254,7 @@ class Settings:
     source_date_epoch: int | None = _default("source_date_epoch")
     max_input_bytes: int = _default("max_input_bytes")
     chunk_papers: int = _default("chunk_papers")
-    part_papers: int = _default("part_papers")
+    part_records: int = _default("part_records")
     shacl_engine: str = _default("shacl_engine")
     query_timeout: float = _default("query_timeout")
     max_result_bytes: int = _default("max_result_bytes")

@@ -84,17 +84,17 @@ def read_parts(
     rejects: list[Reject],
     keep_going: bool = False,
     progress: Callable[[Iterable], Iterable] = iter,
-    part_papers: int | None = None,
+    part_records: int | None = None,
 ) -> Iterator[list[ParsedSource]]:
     """Read and parse the inputs in turn, yielding them in parts of whole files with at least
-    ``part_papers`` paper records each (the last may have fewer); one part when None.
+    ``part_records`` paper and person records each (the last may have fewer); one part when None.
 
     Raises:
         KgError: the first bad input (when not keep_going; else it goes to ``rejects``).
     """
     now = settings.now()
     part: list[ParsedSource] = []
-    papers, parts = 0, 0
+    records, parts = 0, 0
     for path in progress(paths):
         try:
             part.append(parse_source(read_source(path, now, settings.max_input_bytes)))
@@ -103,10 +103,10 @@ def read_parts(
                 raise
             rejects.append(Reject(str(path), str(exc)))
             continue
-        papers += len(part[-1].papers)
-        if part_papers is not None and papers >= part_papers:
+        records += len(part[-1].papers) + len(part[-1].persons)
+        if part_records is not None and records >= part_records:
             yield part
-            part, papers, parts = [], 0, parts + 1
+            part, records, parts = [], 0, parts + 1
     if part or not parts:
         yield part
 
@@ -292,7 +292,7 @@ def ingest(
     generation that is published only after the last one passed the gate. With ``keep_going``,
     inputs that cannot be read or parsed are left out and listed in ``result.rejects``.
 
-    Inputs of more than ``KG_PART_PAPERS`` papers go in parts of whole files, where the store's
+    Inputs of more than ``KG_PART_RECORDS`` paper and person records go in parts of whole files, where the store's
     writer reads its own writes (a store directory): each part is read, resolved against the
     store as the parts before it left it, and applied; only the last part's publish makes any of
     it visible. Identity does not depend on how records are split into batches (tests/
@@ -305,8 +305,8 @@ def ingest(
     result = IngestResult()
     touched: dict[str, set[str]] = {"author": set(), "paper": set()}
     with open_configured_store(settings).writer() as writer:
-        part_papers = settings.part_papers if writer.reads_own_writes else None
-        parts = read_parts(paths, settings, result.rejects, keep_going, progress, part_papers)
+        part_records = settings.part_records if writer.reads_own_writes else None
+        parts = read_parts(paths, settings, result.rejects, keep_going, progress, part_records)
         part = next(parts)
         while part is not None:
             following = next(parts, None)  # read first: a bad input stops the ingest before this part's work
