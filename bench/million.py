@@ -8,6 +8,9 @@ Steps, each run once and kept in bench/.cache/1m/million.json (a step already th
 - ``records``: bench/run.py's records for ``--papers`` (seed 42, generated when missing), split into
   files of ``--part-lines`` lines under bench/.cache/1m/parts/ (kg ingests whole files part by part,
   KG_PART_RECORDS; one 1.3 GB file would be one part);
+- ``blocks``: how much of the stored identity evidence each part touches: the person blocks
+  (first initial and surname, kg.identity.mentions) of a part's names, and the person mentions the
+  parts before it hold in those blocks (what the part's identity reads and re-clusters);
 - ``ingest``: ``python -m kg ingest`` of every part into an empty store (wall time, peak RSS, the
   store's size on disk);
 - ``publish``: ``python -m kg publish`` (the three dumps and their statistics: wall time, peak RSS,
@@ -41,7 +44,8 @@ from servers import fetch, start_kg, stop  # noqa: E402
 
 FOLDER = CACHE / "1m"
 RESULTS = FOLDER / "million.json"
-STEPS = ("records", "ingest", "publish", "increment", "http")
+STEPS = ("records", "blocks", "ingest", "publish", "increment", "http")
+BLOCK_PARTS = (10, 25, 50, 75, 100)  # the parts whose blocks are counted against what the parts before them hold
 POLL_S = 0.05
 
 
@@ -80,6 +84,29 @@ def step_records(args) -> dict:
     return {"file": str(records.relative_to(ROOT)), "bytes": records.stat().st_size, "lines": lines,
             "paper_lines": papers, "parts": str(parts.relative_to(ROOT)), "part_files": count,
             "part_lines": args.part_lines}
+
+
+def step_blocks(results: dict) -> dict:
+    from kg.identity.keys import person_key
+    from kg.identity.mentions import initial_key
+
+    def names(record: dict) -> list[str]:
+        return record.get("authors", []) if record["type"] == "paper" else [record["name"]]
+
+    stored: dict[str, int] = {}
+    rows = []
+    for number, path in enumerate(parts_of(results)):
+        with open(path, encoding="utf-8") as lines:
+            keys = [initial_key(person_key(name)) for line in lines for name in names(json.loads(line))]
+        if number in BLOCK_PARTS:
+            touched = set(keys)
+            rows.append({"part": number, "blocks_touched": len(touched), "blocks_stored": len(stored),
+                         "mentions_in_touched": sum(stored.get(key, 0) for key in touched),
+                         "mentions_stored": sum(stored.values())})
+        for key in keys:
+            stored[key] = stored.get(key, 0) + 1
+    largest = sorted(stored.items(), key=lambda item: -item[1])[:3]
+    return {"parts": rows, "blocks": len(stored), "mentions": sum(stored.values()), "largest": largest}
 
 
 def step_ingest(results: dict) -> dict:
@@ -218,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if step == "records":
             results[step] = step_records(args)
+        elif step == "blocks":
+            results[step] = step_blocks(results)
         elif step == "ingest":
             results[step] = step_ingest(results)
         elif step == "publish":
