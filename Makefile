@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIZES  ?= 1000,10000
 
-.PHONY: install install-test serve build test reliability load fairness mutate lint clean bench identity
+.PHONY: install install-test serve build test reliability load fairness mutate lint clean bench identity million
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py --sizes $(SIZES)
 	$(BIN)/python bench/gate_engines.py --sizes 1000,10000 --runs 3
 	$(BIN)/python bench/import_speed.py --sizes 1000,10000 --runs 1
+
+## million: bench/million.py's resumable steps at 1M papers (records, blocks, ingest, publish, increment,
+## http; results in bench/.cache/1m/million.json, `--show` prints them); hours and about 10 GB of disk
+million: $(VENV)/.bench-installed
+	$(BIN)/python bench/million.py
 
 ## identity: identity quality and convergence on a truth-known corpus of IDENTITY_PAPERS papers (pairwise and
 ## B³ F1 of works and persons, one batch and IDENTITY_BATCHES shuffled batches: the live graphs must be equal),
