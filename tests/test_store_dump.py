@@ -251,3 +251,14 @@ def test_the_example_resources_break_ties_by_the_first_iri_and_skip_deprecated_o
         stats.add(person, triples + ([ox.Triple(person, OWL_DEPRECATED, true)] if deprecated else []))
     assert stats.examples() == [f"{BASE}author/c"]
     assert stats.distinct_objects() == 4 and stats.subjects == 4
+
+
+def test_sorted_runs_give_each_string_once_in_order_across_spilled_runs():
+    from kg.store.serialise import SortedRuns
+
+    items = ['"b\\r"', "<x>", '"a\u2028z"', "<x>", "_:b1", '"b\\r"', "<a>", '"é"', "_:b1", "<x>"]
+    runs = SortedRuns(run=2)  # every two distinct strings go to a file
+    for item in items:
+        runs.add(item)
+    assert len(runs.spilled) >= 3
+    assert list(runs.merge()) == sorted(set(items))

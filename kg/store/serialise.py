@@ -79,7 +79,7 @@ class SortedRuns:
     def add(self, line: str) -> None:
         self.batch.add(line)
         if len(self.batch) >= self.run:
-            spill = self.files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+            spill = self.files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
             spill.writelines(f"{item}\n" for item in sorted(self.batch))
             spill.seek(0)
             self.spilled.append(spill)
