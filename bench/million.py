@@ -9,8 +9,9 @@ Steps, each run once and kept in bench/.cache/1m/million.json (a step already th
   files of ``--part-lines`` lines under bench/.cache/1m/parts/ (kg ingests whole files part by part,
   KG_PART_RECORDS; one 1.3 GB file would be one part);
 - ``blocks``: how much of the stored identity evidence each part touches: the person blocks
-  (first initial and surname, kg.identity.mentions) of a part's names, and the person mentions the
-  parts before it hold in those blocks (what the part's identity reads and re-clusters);
+  (first initial and surname, kg.identity.mentions) of a part's names, and the person mentions (one
+  per distinct name per file) the parts before it hold in those blocks (what the part's identity
+  reads and re-clusters);
 - ``ingest``: ``python -m kg ingest`` of every part into an empty store (wall time, peak RSS, the
   store's size on disk);
 - ``publish``: ``python -m kg publish`` (the three dumps and their statistics: wall time, peak RSS,
@@ -87,8 +88,10 @@ def step_records(args) -> dict:
 
 
 def step_blocks(results: dict) -> dict:
+    """A JSON Lines file holds one person mention per distinct name (kg.identity.mentions): its
+    block is the name's first initial and surname."""
     from kg.identity.keys import person_key
-    from kg.identity.mentions import initial_key
+    from kg.identity.mentions import initial_key, local_person, split_homonym
 
     def names(record: dict) -> list[str]:
         return record.get("authors", []) if record["type"] == "paper" else [record["name"]]
@@ -97,7 +100,8 @@ def step_blocks(results: dict) -> dict:
     rows = []
     for number, path in enumerate(parts_of(results)):
         with open(path, encoding="utf-8") as lines:
-            keys = [initial_key(person_key(name)) for line in lines for name in names(json.loads(line))]
+            mentions = {local_person(name): name for line in lines for name in names(json.loads(line))}
+        keys = [initial_key(person_key(split_homonym(name)[0])) for name in mentions.values()]
         if number in BLOCK_PARTS:
             touched = set(keys)
             rows.append({"part": number, "blocks_touched": len(touched), "blocks_stored": len(stored),
