@@ -43,6 +43,8 @@ from processes import CACHE, PYTHON, ROOT, BenchError, check, du_bytes, remove_t
 from run import SUMMARY  # noqa: E402
 from servers import fetch, start_kg, stop  # noqa: E402
 
+from kg.web.changes import ITEMS_PER_PAGE  # noqa: E402
+
 FOLDER = CACHE / "1m"
 RESULTS = FOLDER / "million.json"
 STEPS = ("records", "blocks", "ingest", "publish", "increment", "http")
@@ -79,7 +81,7 @@ def step_records(args) -> dict:
                 count += 1
             output.write(line)
             lines += 1
-            papers += '"type": "paper"' in line or '"type":"paper"' in line
+            papers += json.loads(line)["type"] == "paper"
         if output:
             output.close()
     return {"file": str(records.relative_to(ROOT)), "bytes": records.stat().st_size, "lines": lines,
@@ -147,7 +149,7 @@ def changes_total(server) -> int:
 
 
 def last_change(server, total: int) -> dict:
-    page = -(-total // 100)
+    page = -(-total // ITEMS_PER_PAGE)
     reply = fetch(f"{server.url}/changes?page={page}", headers={"Accept": "application/activity+json"})
     return json.loads(reply.body)["orderedItems"][-1]
 

@@ -191,14 +191,14 @@ def _join_partial_mentions(union: _Union, waiting: list[PersonMention], partial:
     while waiting:
         profile = _profiles(union, everyone)
         full = {root: p for root, p in profile.items() if p[0] - partial}
-        blocks: dict[tuple[str, str], set[str]] = defaultdict(set)  # only names of one block can be variants
+        blocks: dict[str, set[str]] = defaultdict(set)  # variants share a block (initial_key), as stored mentions do
         for root, p in full.items():
             for key in p[0] - partial:
-                blocks[_block(key)].add(root)
+                blocks[initial_key(key)].add(root)
         decided = {}
         for mention in waiting:
             own = _profile_of([mention])
-            candidates = {root: why for root in sorted(blocks.get(_block(mention.key), ()))
+            candidates = {root: why for root in blocks.get(initial_key(mention.key), ())
                           if root != union.find(mention.id) and _variants({mention.key}, (p := full[root])[0] - partial)
                           and union.joinable(root, mention.id) and (why := _shared(p, own))}
             if len(candidates) == 1:
@@ -328,13 +328,6 @@ def _join_variants(union: _Union, mentions: Sequence[PersonMention]) -> None:
              if x not in ambiguous and y not in ambiguous}
     for x, y, evidence in sorted(edges):
         union.union(x, y, f"name variant, and {evidence}")
-
-
-def _block(key: str) -> tuple[str, str]:
-    """What two name keys share when :func:`names_compatible` holds: the first letter and the last
-    token (so a key is only compared with the keys of its block)."""
-    tokens = anyascii(key).split()
-    return (tokens[0][:1], tokens[-1]) if tokens else ("", "")
 
 
 def _variants(left: set[str], right: set[str]) -> bool:

@@ -38,7 +38,6 @@ from kg.store.build import Build, render_report_text, render_report_turtle
 from kg.store.generations import fsync_directory
 from kg.store.queries import shipped_query
 from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples
-from kg.uris import LINK_TARGETS
 from kg.vocab import dump_prefixes
 
 MANIFEST = "manifest.json"
@@ -123,7 +122,7 @@ def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, cr
 
 def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list, dict]:
     """The three dumps, and the statistics of the pass that wrote them."""
-    stats = GraphStats(base, describe=True, link_targets={scheme: space for scheme, (space, _) in LINK_TARGETS.items()})
+    stats = GraphStats(base, describe=True)
     with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
         # One pass over the store feeds both files. N-Triples is one line per triple, so writing
         # it one subject at a time gives the bytes of one serialisation of the whole sequence.

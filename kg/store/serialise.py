@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib.namespace import FOAF, OWL, RDF, SDO
+from rdflib.namespace import OWL, RDF
 
 from kg.formats import DUMP_FORMATS
-from kg.vocab import dump_prefixes
+from kg.uris import LINK_TARGETS
+from kg.vocab import FOAF, SCHEMA, dump_prefixes
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 OWL_SAME_AS = ox.NamedNode(str(OWL.sameAs))
 OWL_DEPRECATED = ox.NamedNode(str(OWL.deprecated))
 FOAF_MADE = ox.NamedNode(str(FOAF.made))  # inferred: schema:author is a foaf:maker (ontology/)
-WORK_EXAMPLE = ox.NamedNode(str(SDO.workExample))
-SCHOLARLY_ARTICLE = ox.NamedNode(str(SDO.ScholarlyArticle))
+WORK_EXAMPLE = ox.NamedNode(str(SCHEMA.workExample))
+SCHOLARLY_ARTICLE = ox.NamedNode(str(SCHEMA.ScholarlyArticle))
 
 
 def dump_graph(store: ox.Store, output: BinaryIO, format: str, base: str, graphs: Counter | None = None) -> int:
@@ -121,7 +122,7 @@ def iter_distinct_triples(store: ox.Store, stats: GraphStats | None = None,
     """
     default = ox.DefaultGraph()
     for subject in sorted_subjects(store):
-        pairs = {(quad.predicate, quad.object) for quad in store.quads_for_pattern(subject, None, None, default)}
+        pairs = [(quad.predicate, quad.object) for quad in store.quads_for_pattern(subject, None, None, default)]
         triples = [ox.Triple(subject, predicate, obj) for predicate, obj in sorted(pairs, key=_pair_key)]
         if stats is not None:
             stats.add(subject, triples)
@@ -157,7 +158,6 @@ class GraphStats:
 
     base: str
     describe: bool = False
-    link_targets: dict[str, str] = field(default_factory=dict)  # scheme -> IRI prefix
     triples: int = 0
     subjects: int = 0
     entities: int = 0
@@ -192,7 +192,7 @@ class GraphStats:
             elif predicate == OWL_DEPRECATED:
                 deprecated |= obj.value == "true"
             elif predicate == OWL_SAME_AS and isinstance(obj, ox.NamedNode):
-                scheme = next((k for k, prefix in self.link_targets.items() if obj.value.startswith(prefix)), None)
+                scheme = next((k for k, (space, _) in LINK_TARGETS.items() if obj.value.startswith(space)), None)
                 if scheme is not None:
                     self.linksets[scheme] += 1
         if deprecated or not isinstance(subject, ox.NamedNode):
