@@ -239,7 +239,8 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     # A stored mention's evidence is known already (the registry read it to find the mention): not read twice.
     data, identity = kg_namespace(base).mentionData, identity_graph_uri(base)
     current = registry.identity_quads(stored | set(retired) | set(chained), leave_out=str(data))
-    current |= {(mention_of(base, m.mention), data, Literal(m.data), identity) for m in resolution.stored if m.data}
+    current |= {(node, data, Literal(m.data), identity) for m in resolution.stored
+                if m.data and (node := mention_of(base, m.mention)) in state}
     batch = identity_change(state, retired | chained, base, current)
     olds = {f"{base}{old}" for changes in (resolution.moved, resolution.split)
             for moves in changes.values() for old in moves}

@@ -36,6 +36,7 @@ class StoredMention:
     keys: frozenset[str]
     frozen: bool = False
     data: str = ""  # the stored evidence, as the store holds it (kg.identity.mentions.to_json of its time)
+    joined: frozenset[str] = frozenset()  # its kg:joinedBy literals as stored: why it was joined, to whom
 
 
 class Registry(Protocol):

@@ -85,9 +85,12 @@ class IdentityEmitter:
 
 
 def entity_state(base: str, resolution: Resolution) -> dict[URIRef, set[Quad]]:
-    """The identity-graph triples of every entity and mention the resolution decided, by subject."""
+    """The identity-graph triples of every entity the resolution decided, and of every mention whose
+    triples it changes, by subject: a stored mention that stays with its entity, joined for the same
+    reasons and with the same evidence and block keys, is left as the store holds it."""
     graph, kg = identity_graph_uri(base), kg_namespace(base)
     iri = {m.id: mention_of(base, m) for e in resolution.entities.values() for m in e.mentions}
+    stored = {s.mention.id: s for s in resolution.stored}
     curated: dict[str, set[str]] = {}
     for curation in resolution.curations:
         for mention in curation.left | curation.right:
@@ -97,13 +100,17 @@ def entity_state(base: str, resolution: Resolution) -> dict[URIRef, set[Quad]]:
         uri = URIRef(f"{base}{path}")
         state[uri] = set(_entity_quads(uri, entity, graph, kg))
         for mention in entity.mentions:
+            data = to_json(mention)
+            keys = mention.block_keys() | curated.get(mention.id, set())
+            joined = {f"{reason} <{iri[other]}>" for reason, other in entity.evidence.get(mention.id, ())}
+            was = stored.get(mention.id)
+            if was is not None and (was.path, was.data, was.keys, was.joined) == (path, data, keys, joined):
+                continue
             node = iri[mention.id]
             quads = {(node, RDF.type, kg.Mention, graph), (node, kg.mentionOf, uri, graph),
-                     (node, kg.mentionData, Literal(to_json(mention)), graph)}
-            keys = mention.block_keys() | curated.get(mention.id, set())
+                     (node, kg.mentionData, Literal(data), graph)}
             quads |= {(node, kg.blockKey, Literal(key), graph) for key in keys}
-            quads |= {(node, kg.joinedBy, Literal(f"{reason} <{iri[other]}>"), graph)
-                      for reason, other in entity.evidence.get(mention.id, ())}
+            quads |= {(node, kg.joinedBy, Literal(text), graph) for text in joined}
             state[node] = quads
     return state
 

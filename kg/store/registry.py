@@ -72,18 +72,21 @@ class StoreRegistry:
 
     def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
         rows = self._chunked((sparql_string(k) for k in block_keys), lambda values: f"""
-            SELECT ?m ?data ?e (GROUP_CONCAT(?k; SEPARATOR="\u001f") AS ?keys) (SAMPLE(?d) AS ?retired) WHERE {{
+            SELECT ?m ?data ?e (GROUP_CONCAT(DISTINCT ?k; SEPARATOR="\u001f") AS ?keys) (SAMPLE(?d) AS ?retired)
+                   (GROUP_CONCAT(DISTINCT ?j; SEPARATOR="\u001f") AS ?joined) WHERE {{
               {{ SELECT DISTINCT ?m WHERE {{
                   VALUES ?b {{ {values} }} GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b }} }} }}
               GRAPH {self.graph} {{ ?m <{self.kg.mentionData}> ?data ; <{self.kg.mentionOf}> ?e ;
                                       <{self.kg.blockKey}> ?k }}
+              OPTIONAL {{ GRAPH {self.graph} {{ ?m <{self.kg.joinedBy}> ?j }} }}
               OPTIONAL {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> ?d }} }}
             }} GROUP BY ?m ?data ?e""")
         found = {}
-        for _m, data, entity, keys, retired in rows:
+        for _m, data, entity, keys, retired, joined in rows:
             mention = from_json(str(data))
             found[mention.id] = StoredMention(mention, str(entity)[len(self.base):],
-                                              frozenset(str(keys).split("\x1f")), retired is not None, str(data))
+                                              frozenset(str(keys).split("\x1f")), retired is not None, str(data),
+                                              frozenset(str(joined).split("\x1f")) if joined else frozenset())
         return [found[i] for i in sorted(found)]
 
     def holders(self, block_keys: Iterable[str]) -> list[str]:
