@@ -43,10 +43,10 @@ class Curation:
 @dataclass
 class Cluster:
     """Mentions found to be one entity, and why (``evidence``: mention id -> (reason, the mention it
-    was joined to) for each union that joined it)."""
+    was joined to, or None for a trait its entity's mentions share, "same name")."""
 
     members: list = field(default_factory=list)
-    evidence: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    evidence: dict[str, list[tuple[str, str | None]]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def anchor(self) -> str:
@@ -59,7 +59,7 @@ class _Union:
     def __init__(self, mentions: Sequence, tags: dict[str, set]):
         self.parent = {m.id: m.id for m in mentions}
         self.tags = {m.id: set(tags.get(m.id, ())) for m in mentions}
-        self.edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.edges: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
 
     def find(self, node: str) -> str:
         while self.parent[node] != node:
@@ -85,6 +85,21 @@ class _Union:
         ids = sorted(ids)
         for other in ids[1:]:
             self.union(ids[0], other, reason)
+
+    def join_all(self, ids: Iterable[str], reason: str) -> None:
+        """Join mentions that share a trait (a name): each one that is then with the first gets the
+        trait alone as its evidence, naming no other mention, so a new one changes no one's."""
+        ids = sorted(ids)
+        for other in ids[1:]:
+            ra, rb = self.find(ids[0]), self.find(other)
+            if ra != rb and not _conflict(self.tags[ra], self.tags[rb]):
+                keep, drop = (ra, rb) if ra < rb else (rb, ra)
+                self.parent[drop] = keep
+                self.tags[keep] |= self.tags.pop(drop)
+        root = self.find(ids[0]) if ids else None
+        for mention in ids:
+            if self.find(mention) == root:
+                self.edges[mention].append((reason, None))
 
     def clusters(self, mentions: Sequence) -> list[Cluster]:
         groups: dict[str, Cluster] = {}
@@ -221,7 +236,7 @@ def _join_same_name(union: _Union, key: str, group: list[PersonMention], everyon
     """
     identified = sorted({union.find(m.id) for m in group if _separating(union.tags[union.find(m.id)])})
     if len(identified) <= 1:
-        union.chain((m.id for m in group), "same name")
+        union.join_all((m.id for m in group), "same name")
         return
     waiting = [m for m in group if not _separating(union.tags[union.find(m.id)])]
     while waiting:

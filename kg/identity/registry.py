@@ -39,6 +39,16 @@ class StoredMention:
     joined: frozenset[str] = frozenset()  # its kg:joinedBy literals as stored: why it was joined, to whom
 
 
+@dataclass(frozen=True)
+class KnownPerson:
+    """What identity needs of a stored person known by one name alone, to add mentions of that name
+    without reading the ones it has: every spelling, and its identifiers (``orcid:…``, as its
+    mentions state them)."""
+
+    spellings: frozenset[str]
+    identifiers: tuple[str, ...]
+
+
 class Registry(Protocol):
     """Read access to identities already in the store."""
 
@@ -53,6 +63,17 @@ class Registry(Protocol):
 
     def curations(self, mention_ids: set[str]) -> list[Curation]:
         """Return the curations that name any of these mentions."""
+
+    def summarised(self) -> bool:
+        """Whether every live person has its name summary (the identity graph's ``kg:nameBlock``,
+        ``kg:nameKey``): not so in a store written before summaries were kept."""
+
+    def person_blocks(self, blocks: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
+        """Block (first initial and surname, ``y lecun``) -> the live persons (``author/slug``)
+        with a name in it -> all their name keys."""
+
+    def known_persons(self, paths: Iterable[str]) -> dict[str, KnownPerson]:
+        """The spellings and identifiers of these persons (``author/slug``)."""
 
     def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
         """Return the slugs retired without a replacement (``kg retire``) that are one of these
@@ -73,6 +94,15 @@ class EmptyRegistry:
 
     def curations(self, mention_ids: set[str]) -> list[Curation]:
         return []
+
+    def summarised(self) -> bool:
+        return True
+
+    def person_blocks(self, blocks: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
+        return {}
+
+    def known_persons(self, paths: Iterable[str]) -> dict[str, KnownPerson]:
+        return {}
 
     def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
         return set()

@@ -18,18 +18,28 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from kg.errors import MappingError
-from kg.identity.cluster import Cluster, Curation, Named, cluster_persons, cluster_works, name_persons, name_works
-from kg.identity.keys import person_key, short_hash, slugify, venue_key
+from kg.identity.cluster import (
+    Cluster,
+    Curation,
+    Named,
+    cluster_persons,
+    cluster_works,
+    name_persons,
+    name_works,
+    names_compatible,
+)
+from kg.identity.keys import person_key, richest_spelling, short_hash, slugify, venue_key
 from kg.identity.mentions import (
     Mention,
     PersonMention,
     WorkMention,
+    initial_key,
     local_person,
     mentions_of,
     split_homonym,
     work_title_key,
 )
-from kg.identity.registry import Registry, StoredMention
+from kg.identity.registry import KnownPerson, Registry, StoredMention
 from kg.records import PaperRecord, ParsedSource
 
 MAX_BLOCK_ROUNDS = 50  # block keys are followed transitively; a real chain is a few rounds long
@@ -41,8 +51,8 @@ class Entity:
 
     space: str
     named: Named
-    mentions: tuple[Mention, ...]
-    evidence: dict[str, list[tuple[str, str]]]  # mention id -> (reason, other mention id)
+    mentions: tuple[Mention, ...]  # those decided now: a person known by one name alone gets only the new ones
+    evidence: dict[str, list[tuple[str, str | None]]]  # mention id -> (reason, other mention id or None)
 
     @property
     def slug(self) -> str:
@@ -121,15 +131,23 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         _check_keys(source.parsed)
         persons, works = mentions_of(source.parsed, source.slug)
         new += persons + works
-    stored = _stored_mentions(new, registry, set(seeds))
-    everything = new + [s.mention for s in stored]
+    alone = _by_name_alone(new, registry) if curation is None and not seeds else {}
+    while True:
+        rest = [m for m in new if not (isinstance(m, PersonMention) and initial_key(m.key) in alone)]
+        stored = _stored_mentions(rest, registry, set(seeds))
+        reached = {k[len("pb:"):] for s in stored for k in s.keys if k.startswith("pb:")} & alone.keys()
+        if not reached:  # no block decided by name alone is re-decided with the others (through an identifier)
+            break
+        alone = {block: built for block, built in alone.items() if block not in reached}
+    everything = rest + [s.mention for s in stored]
     curations = registry.curations({m.id for m in everything}) + ([curation] if curation else [])
     persons = [m for m in everything if isinstance(m, PersonMention)]
     works = [m for m in everything if isinstance(m, WorkMention)]
-    entities: dict[str, Entity] = {}
+    entities: dict[str, Entity] = {path: e for built in alone.values() for path, e in built.items()}
+    taken = {e.slug for e in entities.values()}
     for space, clusters, namer in (("author", cluster_persons(persons, curations), name_persons),
                                    ("paper", cluster_works(works, curations), name_works)):
-        reserved = registry.retired(space, _bases(clusters))
+        reserved = registry.retired(space, _bases(clusters)) | (taken if space == "author" else set())
         for cluster, named in zip(clusters, namer(clusters, reserved), strict=True):
             entities[f"{space}/{named.slug}"] = Entity(space, named, tuple(cluster.members), dict(cluster.evidence))
     of_mention = {m.id: path for path, e in entities.items() for m in e.mentions}
@@ -146,6 +164,60 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         curations=tuple(curations),
         stored=tuple(stored),
     )
+
+
+def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict[str, Entity]]:
+    """The new person mentions that join a person (or make a new one) by their name alone, decided
+    from the stored persons' summaries without reading their mentions: by block (first initial and
+    surname), the persons they make or extend, by path.
+
+    A block is decided so only where re-deciding all its stored mentions could give nothing else
+    (kg.identity.cluster): no new mention in it has an identifier; each new name key is compatible
+    with no other name in the block (no variant, no partial name, no slug shared), and is held by
+    no stored person or by exactly one, known by that name alone and with its slug. Such a mention
+    joins by "same name", evidence that names no other mention, so no stored mention changes.
+    Every other block is re-decided from all its mentions.
+    """
+    by_block: dict[str, list[PersonMention]] = {}
+    for mention in new:
+        if isinstance(mention, PersonMention):
+            by_block.setdefault(initial_key(mention.key), []).append(mention)
+    candidates = {b: ms for b, ms in by_block.items() if not any(m.identifiers for m in ms)}
+    if not candidates or not registry.summarised():
+        return {}
+    stored = registry.person_blocks(candidates)
+    plans: dict[str, dict[str, str | None]] = {}
+    for block, mentions in sorted(candidates.items()):
+        persons = stored.get(block, {})
+        names = {m.key for m in mentions}
+        everyone = names.union(*persons.values())
+        plan: dict[str, str | None] = {}
+        for key in sorted(names):
+            holders = [path for path, keys in persons.items() if key in keys]
+            if any(other != key and (names_compatible(key, other) or slugify(other) == slugify(key))
+                   for other in everyone) or len(holders) > 1 \
+                    or (holders and (persons[holders[0]] != {key} or holders[0] != f"author/{slugify(key)}")):
+                break
+            plan[key] = holders[0] if holders else None
+        else:
+            plans[block] = plan
+    known = registry.known_persons(path for plan in plans.values() for path in plan.values() if path)
+    reserved = registry.retired("author", {slugify(key) for plan in plans.values() for key in plan})
+    decided: dict[str, dict[str, Entity]] = {}
+    for block, plan in plans.items():
+        if reserved & {slugify(key) for key in plan}:
+            continue
+        built: dict[str, Entity] = {}
+        for key, path in plan.items():
+            mentions = sorted((m for m in by_block[block] if m.key == key), key=lambda m: m.id)
+            person = known[path] if path else KnownPerson(frozenset(), ())
+            spellings = person.spellings | {s for m in mentions for s in m.spellings}
+            display = richest_spelling(spellings)
+            named = Named(slugify(key), key, display, tuple(sorted(spellings - {display})), None, person.identifiers)
+            built[f"author/{named.slug}"] = Entity("author", named, tuple(mentions),
+                                                   {m.id: [("same name", None)] for m in mentions})
+        decided[block] = built
+    return decided
 
 
 def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]) -> list[StoredMention]:

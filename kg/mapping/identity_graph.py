@@ -20,7 +20,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from kg.identity import Curation, Entity, Resolution, to_json
-from kg.identity.mentions import Mention
+from kg.identity.mentions import Mention, initial_key
 from kg.identity.resolve import Source, Venue
 from kg.mapping.batch import MappedBatch, Quad
 from kg.mapping.schema_org import emit_stated, list_label
@@ -99,10 +99,15 @@ def entity_state(base: str, resolution: Resolution) -> dict[URIRef, set[Quad]]:
     for path, entity in resolution.entities.items():
         uri = URIRef(f"{base}{path}")
         state[uri] = set(_entity_quads(uri, entity, graph, kg))
+        if entity.space == "author":  # what a later mention of the same name is decided from (kg.identity.resolve)
+            for key in {m.key for m in entity.mentions}:
+                state[uri] |= {(uri, kg.nameKey, Literal(key), graph),
+                               (uri, kg.nameBlock, Literal(initial_key(key)), graph)}
         for mention in entity.mentions:
             data = to_json(mention)
             keys = mention.block_keys() | curated.get(mention.id, set())
-            joined = {f"{reason} <{iri[other]}>" for reason, other in entity.evidence.get(mention.id, ())}
+            joined = {f"{reason} <{iri[other]}>" if other else reason
+                      for reason, other in entity.evidence.get(mention.id, ())}
             was = stored.get(mention.id)
             if was is not None and (was.path, was.data, was.keys, was.joined) == (path, data, keys, joined):
                 continue

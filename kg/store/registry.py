@@ -14,6 +14,7 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.identity import Curation, KnownEntity, StoredMention, from_json
+from kg.identity.registry import KnownPerson
 from kg.store.queries import sparql_string
 from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, parse_uri
 from kg.vocab import BIBO, DCTERMS, SCHEMA, kg_namespace
@@ -161,6 +162,46 @@ class StoreRegistry:
         found = {Curation(str(c), str(verdict), frozenset(str(left).split("\n")), frozenset(str(right).split("\n")),
                           str(note)) for c, verdict, note, left, right in rows}
         return sorted(found, key=lambda c: c.id)
+
+    def summarised(self) -> bool:
+        rows = self._rows(f"""
+            SELECT ?e WHERE {{ GRAPH {self.graph} {{
+              ?e {self.key} ?k FILTER(STRSTARTS(?k, "person:"))
+              FILTER NOT EXISTS {{ ?e <{self.kg.nameBlock}> ?b }}
+              FILTER NOT EXISTS {{ ?e <{OWL.deprecated}> true }} }} }} LIMIT 1""")
+        return not rows
+
+    def person_blocks(self, blocks: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
+        rows = self._chunked((sparql_string(b) for b in blocks), lambda values: f"""
+            SELECT ?b ?e (GROUP_CONCAT(DISTINCT ?k; SEPARATOR="\u001f") AS ?keys) WHERE {{
+              VALUES ?b {{ {values} }}
+              GRAPH {self.graph} {{ ?e <{self.kg.nameBlock}> ?b ; <{self.kg.nameKey}> ?k }}
+              FILTER NOT EXISTS {{ GRAPH {self.graph} {{ ?e <{OWL.deprecated}> true }} }}
+            }} GROUP BY ?b ?e""")
+        found: dict[str, dict[str, frozenset[str]]] = {}
+        for block, entity, keys in rows:
+            found.setdefault(str(block), {})[str(entity)[len(self.base):]] = frozenset(str(keys).split("\x1f"))
+        return found
+
+    def known_persons(self, paths: Iterable[str]) -> dict[str, KnownPerson]:
+        uris = sorted({f"<{self.base}{p}>" for p in paths})
+        names = self._chunked(uris, lambda values: f"""
+            SELECT ?e ?n WHERE {{ VALUES ?e {{ {values} }}
+              GRAPH {self.graph} {{ ?e <{SCHEMA.name}>|<{SCHEMA.alternateName}> ?n }} }}""")
+        keys = self._chunked(uris, lambda values: f"""
+            SELECT DISTINCT ?e ?b WHERE {{ VALUES ?e {{ {values} }}
+              GRAPH {self.graph} {{ ?m <{self.kg.mentionOf}> ?e ; <{self.kg.blockKey}> ?b }}
+              FILTER(STRSTARTS(?b, "pid:")) }}""")
+        spellings: dict[str, set[str]] = {}
+        for entity, name in names:
+            spellings.setdefault(str(entity), set()).add(str(name))
+        identifiers: dict[str, set[str]] = {}
+        for entity, key in keys:
+            if ":homonym:" not in str(key):  # a homonym number is a disambiguator, kept in its mentions only
+                identifiers.setdefault(str(entity), set()).add(str(key)[len("pid:"):])
+        return {str(e)[len(self.base):]: KnownPerson(frozenset(spellings.get(str(e), ())),
+                                                     tuple(sorted(identifiers.get(str(e), ()))))
+                for e in (u[1:-1] for u in uris)}
 
     def retired(self, kind: str, bases: Iterable[str]) -> set[str]:
         prefix = f"{self.base}{kind}/"
