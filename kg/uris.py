@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from rdflib import URIRef
 
@@ -110,6 +110,17 @@ def mint_external_uri(scheme: str, value: str, space: str = "author") -> URIRef:
     (``space`` "author") or a paper ("paper"): a paper's dblp identifier is a record key."""
     template = DBLP_RECORD_URI if scheme == "dblp" and space == "paper" else EXTERNAL_ID_URIS[scheme]
     return URIRef(template.format(quote(value, safe=IRI_SAFE)))
+
+
+def parse_external_uri(uri: str, space: str = "author") -> str | None:
+    """The identifier (``orcid:0000-…``) whose canonical URI (:func:`mint_external_uri`) this is."""
+    for scheme, template in EXTERNAL_ID_URIS.items():
+        if scheme == "dblp" and space == "paper":
+            template = DBLP_RECORD_URI
+        prefix = template.removesuffix("{}")
+        if uri.startswith(prefix):
+            return f"{scheme}:{unquote(uri[len(prefix):])}"
+    return None
 
 
 IRI_SAFE = "!$&'()*+,-./:;=@_~"

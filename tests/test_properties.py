@@ -41,6 +41,7 @@ from kg.parsers.researcher_profile import parse_researcher_profile
 from kg.pipeline import ingest
 from kg.records import ParsedSource, SourceRef
 from kg.sources.files import CHUNK_BYTES, RawSource, TextReader, decode_text, read_source
+from kg.uris import mint_external_uri, parse_external_uri
 from kg.vocab import BIBO, SCHEMA, kg_namespace
 
 settings.register_profile("kg-default", max_examples=60, deadline=None, database=None,
@@ -435,3 +436,9 @@ def test_records_keep_every_fact_through_ingest_and_dump(batch):
         dataset = dump_dataset(settings_)
     missing = [fact for record in batch for fact in facts_missing(dataset, record, settings_.base_uri)]
     assert not missing, missing
+
+
+@given(scheme=st.sampled_from(["orcid", "dblp", "wikidata"]), value=st.text(min_size=1))
+def test_a_persons_external_uri_gives_back_the_identifier_it_was_minted_from(scheme, value):
+    """Identity reads a stored person's identifiers back from its owl:sameAs links (kg.store.registry)."""
+    assert parse_external_uri(str(mint_external_uri(scheme, value))) == f"{scheme}:{value}"

@@ -42,8 +42,8 @@ class StoredMention:
 @dataclass(frozen=True)
 class KnownPerson:
     """What identity needs of a stored person known by one name alone, to add mentions of that name
-    without reading the ones it has: every spelling, and its identifiers (``orcid:…``, as its
-    mentions state them)."""
+    without reading the ones it has: every spelling, and the identifiers its URI is the same as
+    (``orcid:…``: the schemes kg mints ``owl:sameAs`` links for)."""
 
     spellings: frozenset[str]
     identifiers: tuple[str, ...]

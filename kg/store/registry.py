@@ -16,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from kg.identity import Curation, KnownEntity, StoredMention, from_json
 from kg.identity.registry import KnownPerson
 from kg.store.queries import sparql_string
-from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, parse_uri
+from kg.uris import curation_graph_uri, identity_graph_uri, inferred_graph_uri, parse_external_uri, parse_uri
 from kg.vocab import BIBO, DCTERMS, SCHEMA, kg_namespace
 
 CHUNK = 500  # identity keys per VALUES block
@@ -188,17 +188,15 @@ class StoreRegistry:
         names = self._chunked(uris, lambda values: f"""
             SELECT ?e ?n WHERE {{ VALUES ?e {{ {values} }}
               GRAPH {self.graph} {{ ?e <{SCHEMA.name}>|<{SCHEMA.alternateName}> ?n }} }}""")
-        keys = self._chunked(uris, lambda values: f"""
-            SELECT DISTINCT ?e ?b WHERE {{ VALUES ?e {{ {values} }}
-              GRAPH {self.graph} {{ ?m <{self.kg.mentionOf}> ?e ; <{self.kg.blockKey}> ?b }}
-              FILTER(STRSTARTS(?b, "pid:")) }}""")
+        same = self._chunked(uris, lambda values: f"""
+            SELECT ?e ?x WHERE {{ VALUES ?e {{ {values} }} GRAPH {self.graph} {{ ?e <{OWL.sameAs}> ?x }} }}""")
         spellings: dict[str, set[str]] = {}
         for entity, name in names:
             spellings.setdefault(str(entity), set()).add(str(name))
         identifiers: dict[str, set[str]] = {}
-        for entity, key in keys:
-            if ":homonym:" not in str(key):  # a homonym number is a disambiguator, kept in its mentions only
-                identifiers.setdefault(str(entity), set()).add(str(key)[len("pid:"):])
+        for entity, external in same:  # the identifiers the person's URIs are minted from (orcid, dblp, wikidata)
+            if (identifier := parse_external_uri(str(external))) is not None:
+                identifiers.setdefault(str(entity), set()).add(identifier)
         return {str(e)[len(self.base):]: KnownPerson(frozenset(spellings.get(str(e), ())),
                                                      tuple(sorted(identifiers.get(str(e), ()))))
                 for e in (u[1:-1] for u in uris)}
