@@ -19,6 +19,7 @@ import pytest
 
 from conftest import DATA, make_settings, nquads
 from kg.pipeline import ingest
+from kg.store.registry import StoreRegistry
 
 resolve_module = importlib.import_module("kg.identity.resolve")  # kg.identity exports a function of that name
 IDENTITY = sorted(p for p in (DATA / "identity").iterdir() if p.suffix in (".txt", ".jsonl"))
@@ -57,15 +58,62 @@ def build(files: list[Path], store: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("corpus", ["generated", "identity", "both, reversed"])
-def test_deciding_by_name_alone_gives_the_store_that_all_the_mentions_give(corpus, tmp_path, monkeypatch,
-                                                                           decided_by_name):
+def test_deciding_by_summaries_gives_the_store_that_all_the_mentions_give(corpus, tmp_path, monkeypatch,
+                                                                         decided_by_name):
+    """Three ways, one store: by summaries (the default); reading only the compatible names of a
+    block but no mention decided by name alone; and every touched block read whole, as a store
+    without summaries is decided."""
     files = {"generated": lambda: generated_files(tmp_path / "records"),
              "identity": lambda: IDENTITY,
              "both, reversed": lambda: list(reversed(IDENTITY + generated_files(tmp_path / "records")))}[corpus]()
+    read: list[int] = []
+    real = resolve_module._stored_mentions
+
+    def reading(*args, **kwargs):
+        stored = real(*args, **kwargs)
+        read.append(len(stored))
+        return stored
+
+    monkeypatch.setattr(resolve_module, "_stored_mentions", reading)
     summarised = build(files, tmp_path / "summarised")
     assert sum(decided_by_name) > 0
     monkeypatch.setattr(resolve_module, "_by_name_alone", lambda new, registry: {})
-    assert build(files, tmp_path / "every-mention") == summarised
+    by_name, read[:] = sum(read), []
+    assert build(files, tmp_path / "compatible-names") == summarised
+    monkeypatch.setattr(StoreRegistry, "summarised", lambda self: False)
+    narrowed, read[:] = sum(read), []
+    assert build(files, tmp_path / "whole-blocks") == summarised
+    assert by_name < narrowed <= sum(read)  # each way reads no more than the next
+
+
+def test_a_block_is_read_only_for_the_names_that_can_be_one_persons(tmp_path, monkeypatch):
+    """Made up to show it (truth known): "Maria Silva" and "Marco Silva" share a block (m silva)
+    but can never be one person; "Maria J. Silva", a variant of Maria's, is decided with Maria's
+    mentions and not with Marco's, and the store is the one reading the whole block gives."""
+    papers = [("A study of things", ["Maria Silva", "Ana Costa"]), ("Other things", ["Marco Silva", "Rui Lopes"]),
+              ("More things", ["Maria Silva", "Pedro Alves"]), ("Yet more", ["Marco Silva", "Ana Costa"]),
+              ("Last things", ["Maria J. Silva", "Ana Costa"])]
+    files = []
+    for index in range(0, len(papers), 2):
+        path = tmp_path / "records" / f"silva-{index}.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("".join(json.dumps({"type": "paper", "title": title, "authors": authors, "year": 2020}) + "\n"
+                                for title, authors in papers[index:index + 2]), encoding="utf-8")
+        files.append(path)
+    read: list[set[str]] = []
+    real = resolve_module._stored_mentions
+
+    def reading(*args, **kwargs):
+        stored = real(*args, **kwargs)
+        read.append({s.mention.key for s in stored})
+        return stored
+
+    monkeypatch.setattr(resolve_module, "_stored_mentions", reading)
+    narrowed = build(files, tmp_path / "compatible-names")
+    assert {"maria silva"} <= read[-1] and "marco silva" not in read[-1]
+    monkeypatch.setattr(StoreRegistry, "summarised", lambda self: False)
+    assert build(files, tmp_path / "whole-blocks") == narrowed
+    assert "marco silva" in read[-1]
 
 
 def test_a_later_file_is_mostly_decided_by_name_alone(tmp_path, decided_by_name):

@@ -61,6 +61,10 @@ class Registry(Protocol):
     def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
         """Return the stored mentions that have any of these block keys."""
 
+    def named_mentions(self, names: Iterable[tuple[str, str]]) -> list[StoredMention]:
+        """Return the stored mentions, in each (block, name key), of a person with that name
+        (``kg:nameKey``): a name's mentions, and those of the persons that hold it."""
+
     def curations(self, mention_ids: set[str]) -> list[Curation]:
         """Return the curations that name any of these mentions."""
 
@@ -90,6 +94,9 @@ class EmptyRegistry:
         return set()
 
     def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
+        return []
+
+    def named_mentions(self, names: Iterable[tuple[str, str]]) -> list[StoredMention]:
         return []
 
     def curations(self, mention_ids: set[str]) -> list[Curation]:

@@ -131,10 +131,11 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         _check_keys(source.parsed)
         persons, works = mentions_of(source.parsed, source.slug)
         new += persons + works
-    alone = _by_name_alone(new, registry) if curation is None and not seeds else {}
+    summarised = curation is None and not seeds and registry.summarised()
+    alone = _by_name_alone(new, registry) if summarised else {}
     while True:
         rest = [m for m in new if not (isinstance(m, PersonMention) and initial_key(m.key) in alone)]
-        stored = _stored_mentions(rest, registry, set(seeds))
+        stored = _stored_mentions(rest, registry, set(seeds), by_name=summarised)
         reached = {k[len("pb:"):] for s in stored for k in s.keys if k.startswith("pb:")} & alone.keys()
         if not reached:  # no block decided by name alone is re-decided with the others (through an identifier)
             break
@@ -168,8 +169,9 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
 
 def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict[str, Entity]]:
     """The new person mentions that join a person (or make a new one) by their name alone, decided
-    from the stored persons' summaries without reading their mentions: by block (first initial and
-    surname), the persons they make or extend, by path.
+    from the stored persons' summaries (a store that keeps them: ``Registry.summarised``) without
+    reading their mentions: by block (first initial and surname), the persons they make or
+    extend, by path.
 
     A block is decided so only where re-deciding all its stored mentions could give nothing else
     (kg.identity.cluster): no new mention in it has an identifier; each new name key is compatible
@@ -183,7 +185,7 @@ def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict
         if isinstance(mention, PersonMention):
             by_block.setdefault(initial_key(mention.key), []).append(mention)
     candidates = {b: ms for b, ms in by_block.items() if not any(m.identifiers for m in ms)}
-    if not candidates or not registry.summarised():
+    if not candidates:
         return {}
     stored = registry.person_blocks(candidates)
     plans: dict[str, dict[str, str | None]] = {}
@@ -220,24 +222,64 @@ def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict
     return decided
 
 
-def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]) -> list[StoredMention]:
-    """Every stored mention of the blocks the new mentions (and ``seeds``) touch, followed transitively."""
+def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str],
+                     by_name: bool = False) -> list[StoredMention]:
+    """Every stored mention the new mentions (and ``seeds``) bear on: those sharing a block key
+    with them, followed transitively (the keys of what is found are followed in turn).
+
+    With ``by_name`` (a store that keeps person summaries), a person's block (``pb:``, first
+    initial and surname) is not read whole: only the mentions of the names of the block that can
+    be one person's with it (compatible names, kg.identity.cluster.names_compatible, or one
+    slug, transitively), since the rules never join or part two names that cannot be.
+    """
     wanted = seeds.union(*(m.block_keys() for m in new))
+    names: set[tuple[str, str]] = set()  # (block, name key) of persons whose compatible names are wanted
+    if by_name:
+        wanted = {k for k in wanted if not k.startswith("pb:")}
+        names = {(initial_key(m.key), m.key) for m in new if isinstance(m, PersonMention)}
+    batch = {(initial_key(m.key), m.key) for m in new if isinstance(m, PersonMention)}
     asked: set[str] = set()
+    read: set[tuple[str, str]] = set()
+    blocks: dict[str, set[str]] = {}  # block -> every name in it, stored or new
     found: dict[str, StoredMention] = {}
     for _round in range(MAX_BLOCK_ROUNDS):
-        keys = wanted - asked
-        if not keys:
+        keys, fresh = wanted - asked, names - read
+        if not keys and not fresh:
             break
         asked |= keys
-        for stored in registry.mentions(keys):
+        if fresh:
+            unknown = {block for block, _key in fresh} - blocks.keys()
+            for block, persons in registry.person_blocks(unknown).items():
+                blocks[block] = {k for keys in persons.values() for k in keys if initial_key(k) == block}
+            for block, key in batch:
+                if block in unknown:
+                    blocks.setdefault(block, set()).add(key)
+            fresh = {(block, key) for block, key in fresh
+                     for key in _compatible_names({key}, blocks.get(block, set()) | {key})} - read
+            read |= fresh
+        for stored in [*registry.mentions(keys), *registry.named_mentions(fresh)]:
             if stored.frozen:
                 continue  # retired by hand: its facts stay with the retired URI
             if stored.mention.id not in found:
                 found[stored.mention.id] = stored
-                wanted |= stored.mention.block_keys() | stored.keys
+                more = stored.mention.block_keys() | stored.keys
+                if by_name:
+                    more = {k for k in more if not k.startswith("pb:")}
+                    if isinstance(stored.mention, PersonMention):
+                        names.add((initial_key(stored.mention.key), stored.mention.key))
+                wanted |= more
     new_ids = {m.id for m in new}
     return [s for i, s in sorted(found.items()) if i not in new_ids]
+
+
+def _compatible_names(start: set[str], block: set[str]) -> set[str]:
+    """The names of ``block`` that ``start`` reaches through compatible names or a shared slug."""
+    reached, frontier = set(start), set(start)
+    while frontier:
+        frontier = {other for other in block - reached
+                    if any(names_compatible(key, other) or slugify(key) == slugify(other) for key in frontier)}
+        reached |= frontier
+    return reached
 
 
 def _bases(clusters: Sequence[Cluster]) -> set[str]:
