@@ -61,9 +61,9 @@ class Registry(Protocol):
     def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
         """Return the stored mentions that have any of these block keys."""
 
-    def named_mentions(self, names: Iterable[tuple[str, str]]) -> list[StoredMention]:
-        """Return the stored mentions, in each (block, name key), of a person with that name
-        (``kg:nameKey``): a name's mentions, and those of the persons that hold it."""
+    def named_mentions(self, names: Iterable[str]) -> list[StoredMention]:
+        """Return the stored mentions of the persons with any of these names (``kg:nameKey``):
+        every mention of those names, and the other mentions of the persons that hold them."""
 
     def curations(self, mention_ids: set[str]) -> list[Curation]:
         """Return the curations that name any of these mentions."""
@@ -96,7 +96,7 @@ class EmptyRegistry:
     def mentions(self, block_keys: Iterable[str]) -> list[StoredMention]:
         return []
 
-    def named_mentions(self, names: Iterable[tuple[str, str]]) -> list[StoredMention]:
+    def named_mentions(self, names: Iterable[str]) -> list[StoredMention]:
         return []
 
     def curations(self, mention_ids: set[str]) -> list[Curation]:

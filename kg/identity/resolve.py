@@ -257,7 +257,7 @@ def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]
             fresh = {(block, key) for block, key in fresh
                      for key in _compatible_names({key}, blocks.get(block, set()) | {key})} - read
             read |= fresh
-        for stored in [*registry.mentions(keys), *registry.named_mentions(fresh)]:
+        for stored in [*registry.mentions(keys), *registry.named_mentions(key for _block, key in fresh)]:
             if stored.frozen:
                 continue  # retired by hand: its facts stay with the retired URI
             if stored.mention.id not in found:

@@ -75,18 +75,20 @@ class StoreRegistry:
         return self._mentions((sparql_string(k) for k in block_keys), lambda values: (
             f"VALUES ?b {{ {values} }} GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b }}"))
 
-    def named_mentions(self, names: Iterable[tuple[str, str]]) -> list[StoredMention]:
-        rows = (f"({sparql_string(f'pb:{block}')} {sparql_string(key)})" for block, key in names)
-        return self._mentions(rows, lambda values: (
-            f"VALUES (?b ?n) {{ {values} }} GRAPH {self.graph} {{ ?m <{self.kg.blockKey}> ?b ; "
-            f"<{self.kg.mentionOf}> ?o . ?o <{self.kg.nameKey}> ?n }}"))
+    def named_mentions(self, names: Iterable[str]) -> list[StoredMention]:
+        return self._mentions((sparql_string(name) for name in names), lambda values: (
+            f"VALUES ?n {{ {values} }} GRAPH {self.graph} {{ ?o <{self.kg.nameKey}> ?n . "
+            f"?m <{self.kg.mentionOf}> ?o }}"))
 
     def _mentions(self, values: Iterable[str], selection) -> list[StoredMention]:
-        """The stored mentions that ``selection`` (a graph pattern binding ?m, given VALUES rows) selects."""
-        rows = self._chunked(values, lambda values: f"""
+        """The stored mentions that ``selection`` (a graph pattern binding ?m, given VALUES rows)
+        selects: first which (the engine joins that pattern well on its own), then what of each."""
+        chosen = {f"<{row[0]}>" for row in self._chunked(values, lambda values: (
+            f"SELECT DISTINCT ?m WHERE {{ {selection(values)} }}"))}
+        rows = self._chunked(chosen, lambda values: f"""
             SELECT ?m ?data ?e (GROUP_CONCAT(DISTINCT ?k; SEPARATOR="\u001f") AS ?keys) (SAMPLE(?d) AS ?retired)
                    (GROUP_CONCAT(DISTINCT ?j; SEPARATOR="\u001f") AS ?joined) WHERE {{
-              {{ SELECT DISTINCT ?m WHERE {{ {selection(values)} }} }}
+              VALUES ?m {{ {values} }}
               GRAPH {self.graph} {{ ?m <{self.kg.mentionData}> ?data ; <{self.kg.mentionOf}> ?e ;
                                       <{self.kg.blockKey}> ?k }}
               OPTIONAL {{ GRAPH {self.graph} {{ ?m <{self.kg.joinedBy}> ?j }} }}
