@@ -242,6 +242,8 @@ def identity_changes(resolution: Resolution, state: dict, registry: StoreRegistr
     current |= {(node, data, Literal(m.data), identity) for m in resolution.stored
                 if m.data and (node := mention_of(base, m.mention)) in state}
     batch = identity_change(state, retired | chained, base, current)
+    if registry.unmarked:  # every person has its summary: said once, so that later ingests need not check
+        batch.add.add((identity, kg_namespace(base).summarisesPersons, Literal(True), identity))
     olds = {f"{base}{old}" for changes in (resolution.moved, resolution.split)
             for moves in changes.values() for old in moves}
     touched = olds | registry.versions_of(olds) if olds else set()  # read once, for the moves and the inferences

@@ -83,7 +83,7 @@ def remote(tmp_path_factory):
     with running_oxigraph(directory) as url:
         result = run_kg(url, directory / "artifacts", "ingest", *SAMPLE)
         assert result.exit_code == 0, result.output
-        assert "+991 -0 quads (173 inferred)" in result.output
+        assert "+992 -0 quads (173 inferred)" in result.output
         yield make_settings(url, artifacts_dir=directory / "artifacts")
 
 

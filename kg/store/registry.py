@@ -42,6 +42,7 @@ class StoreRegistry:
         self.kg = kg_namespace(self.base)
         self.graph = f"<{identity_graph_uri(self.base)}>"
         self.key = f"<{self.kg.identityKey}>"
+        self.unmarked = False  # every person has its summary, and the identity graph does not say so yet
 
     def _rows(self, query: str) -> list[tuple]:
         return self.store.select(query)[1] if self.store.exists() else []
@@ -176,12 +177,19 @@ class StoreRegistry:
         return sorted(found, key=lambda c: c.id)
 
     def summarised(self) -> bool:
+        """True when the identity graph says so (``kg:summarisesPersons``, one triple), or when no
+        live person lacks its summary; then ``unmarked`` asks the ingest to write that triple, so
+        later ingests do not look at every person again."""
+        graph = identity_graph_uri(self.base)
+        if self._rows(f"SELECT ?x WHERE {{ GRAPH <{graph}> {{ <{graph}> <{self.kg.summarisesPersons}> ?x }} }}"):
+            return True
         rows = self._rows(f"""
             SELECT ?e WHERE {{ GRAPH {self.graph} {{
               ?e {self.key} ?k FILTER(STRSTARTS(?k, "person:"))
               FILTER NOT EXISTS {{ ?e <{self.kg.nameBlock}> ?b }}
               FILTER NOT EXISTS {{ ?e <{OWL.deprecated}> true }} }} }} LIMIT 1""")
-        return not rows
+        self.unmarked = not rows
+        return self.unmarked
 
     def person_blocks(self, blocks: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
         rows = self._chunked((sparql_string(b) for b in blocks), lambda values: f"""
