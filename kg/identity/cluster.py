@@ -58,6 +58,7 @@ class _Union:
 
     def __init__(self, mentions: Sequence, tags: dict[str, set]):
         self.parent = {m.id: m.id for m in mentions}
+        self.members = {m.id: [m.id] for m in mentions}  # root -> the ids it holds
         self.tags = {m.id: set(tags.get(m.id, ())) for m in mentions}
         self.edges: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
 
@@ -75,11 +76,15 @@ class _Union:
         ra, rb = self.find(a), self.find(b)
         if ra == rb or _conflict(self.tags[ra], self.tags[rb]):
             return False
+        self._merge(ra, rb)
+        self.edges[b].append((reason, a))
+        return True
+
+    def _merge(self, ra: str, rb: str) -> None:
         keep, drop = (ra, rb) if ra < rb else (rb, ra)  # the root is the smallest id: order-free
         self.parent[drop] = keep
         self.tags[keep] |= self.tags.pop(drop)
-        self.edges[b].append((reason, a))
-        return True
+        self.members[keep] += self.members.pop(drop)
 
     def chain(self, ids: Iterable[str], reason: str) -> None:
         ids = sorted(ids)
@@ -93,9 +98,7 @@ class _Union:
         for other in ids[1:]:
             ra, rb = self.find(ids[0]), self.find(other)
             if ra != rb and not _conflict(self.tags[ra], self.tags[rb]):
-                keep, drop = (ra, rb) if ra < rb else (rb, ra)
-                self.parent[drop] = keep
-                self.tags[keep] |= self.tags.pop(drop)
+                self._merge(ra, rb)
         root = self.find(ids[0]) if ids else None
         for mention in ids:
             if self.find(mention) == root:
@@ -165,13 +168,14 @@ def cluster_persons(mentions: Sequence[PersonMention], curations: Sequence[Curat
     for mention in mentions:
         by_name[mention.key].append(mention)
     partial = _partial_names(set(by_name))
+    by_id = {m.id: m for m in mentions}
     for key, group in sorted(by_name.items()):
         if key not in partial:
-            _join_same_name(union, key, sorted(group, key=lambda m: m.id), mentions)
-    _join_partial_mentions(union, [m for m in mentions if m.key in partial], partial, mentions)
+            _join_same_name(union, key, sorted(group, key=lambda m: m.id), by_id)
+    _join_partial_mentions(union, [m for m in mentions if m.key in partial], partial, by_id)
     for key, group in sorted(by_name.items()):
         if key in partial:
-            _join_same_name(union, key, sorted(group, key=lambda m: m.id), mentions)
+            _join_same_name(union, key, sorted(group, key=lambda m: m.id), by_id)
     _join_variants(union, mentions)
     return union.clusters(mentions)
 
@@ -197,14 +201,16 @@ def _partial_names(keys: set[str]) -> set[str]:
 
 
 def _join_partial_mentions(union: _Union, waiting: list[PersonMention], partial: set[str],
-                           everyone: Sequence[PersonMention]) -> None:
+                           by_id: dict[str, PersonMention]) -> None:
     """Each mention of a less complete name joins the one person with a more complete, compatible
     name that it shares a co-author or a work with; in rounds, as :func:`_join_same_name` does."""
-    profile = _profiles(union, everyone)
+    profile = _root_profiles(union, {union.find(m.id) for m in waiting}, by_id)
     waiting = [m for m in sorted(waiting, key=lambda m: m.id)  # not those an identifier joined to a fuller name
                if not profile[union.find(m.id)][0] - partial]
+    wanted = {initial_key(m.key) for m in waiting}
+    near = [m.id for m in by_id.values() if initial_key(m.key) in wanted]  # the persons a variant could join
     while waiting:
-        profile = _profiles(union, everyone)
+        profile = _root_profiles(union, {union.find(i) for i in near}, by_id)
         full = {root: p for root, p in profile.items() if p[0] - partial}
         blocks: dict[str, set[str]] = defaultdict(set)  # variants share a block (initial_key), as stored mentions do
         for root, p in full.items():
@@ -225,7 +231,7 @@ def _join_partial_mentions(union: _Union, waiting: list[PersonMention], partial:
         waiting = [m for m in waiting if m.id not in decided]
 
 
-def _join_same_name(union: _Union, key: str, group: list[PersonMention], everyone: Sequence[PersonMention]) -> None:
+def _join_same_name(union: _Union, key: str, group: list[PersonMention], by_id: dict[str, PersonMention]) -> None:
     """Equal names are one person (as dblp does) unless identifiers say there are several; then a
     mention without one joins the identified person it shares a co-author or work with, if only one.
 
@@ -241,7 +247,7 @@ def _join_same_name(union: _Union, key: str, group: list[PersonMention], everyon
     waiting = [m for m in group if not _separating(union.tags[union.find(m.id)])]
     while waiting:
         identified = sorted({union.find(root) for root in identified})  # a union may have moved a root
-        profile = _profiles(union, everyone)
+        profile = _root_profiles(union, identified, by_id)
         decided = {}
         for mention in waiting:
             own = _profile_of([mention])
@@ -271,6 +277,12 @@ def _profiles(union: _Union, mentions: Sequence[PersonMention]) -> dict[str, tup
     for mention in mentions:
         members[union.find(mention.id)].append(mention)
     return {root: _profile_of(group) for root, group in members.items()}
+
+
+def _root_profiles(union: _Union, roots: Iterable[str],
+                   by_id: dict[str, PersonMention]) -> dict[str, tuple[set, set, set]]:
+    """The profiles of these persons (roots), from all their mentions."""
+    return {root: _profile_of(by_id[i] for i in union.members[root]) for root in roots}
 
 
 def _profile_of(group: Iterable[PersonMention]) -> tuple[set, set, set]:

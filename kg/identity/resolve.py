@@ -125,6 +125,7 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
     Raises:
         MappingError: a name, title or venue that has nothing to build a key or slug from.
     """
+    registry = _BlocksRead(registry)
     sources, skipped = _resolve_sources(parsed, registry)
     new: list[Mention] = []
     for source in sources:
@@ -165,6 +166,25 @@ def resolve(parsed: Sequence[ParsedSource], registry: Registry, curation: Curati
         curations=tuple(curations),
         stored=tuple(stored),
     )
+
+
+class _BlocksRead:
+    """A registry that keeps the person blocks it has read: deciding by name alone and reading
+    the stored mentions of the rest ask for many of the same blocks."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.blocks: dict[str, dict[str, frozenset[str]]] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.registry, name)
+
+    def person_blocks(self, blocks: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
+        blocks = set(blocks)
+        if missing := blocks - self.blocks.keys():
+            found = self.registry.person_blocks(missing)
+            self.blocks.update({block: found.get(block, {}) for block in missing})
+        return {block: self.blocks[block] for block in blocks if self.blocks[block]}
 
 
 def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict[str, Entity]]:
