@@ -18,6 +18,8 @@ from rdflib import Dataset, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, SH
 
+from conftest import DATA, make_settings, nquads
+from kg.pipeline import ingest
 from kg.validation import ValidationReport, load_shapes, validate_graph
 
 BASE = "http://127.0.0.1:5000/"
@@ -124,3 +126,16 @@ def test_every_shape_has_a_conforming_and_a_violating_case(shapes: Graph) -> Non
                 conforming.add(shape)
     assert targeted - conforming == set(), "shapes without a conforming case"
     assert targeted - violating == set(), "shapes without a violating case"
+
+
+def test_the_gate_may_leave_out_mentions_no_shape_can_reach(shapes: Graph, tmp_path) -> None:
+    """kg.pipeline.Gate.judged leaves kg:Mention nodes out of what it validates: that is sound only
+    while no shape names kg:Mention and no triple of a store points to a mention (they are subjects
+    only, so no path from a focus node reaches one)."""
+    mention = "http://127.0.0.1:5000/ontology#Mention"
+    assert not [t for t in shapes if mention in map(str, t)]
+    ingest(sorted(p for p in (DATA / "identity").iterdir() if p.suffix in (".txt", ".jsonl")),
+           make_settings(tmp_path / "store"))
+    lines = nquads(tmp_path / "store")
+    nodes = {line.split(" ", 1)[0] for line in lines if f" <{mention}> " in line}
+    assert nodes and not [line for line in lines if line.split(" ")[2] in nodes]
