@@ -112,11 +112,10 @@ def mint_external_uri(scheme: str, value: str, space: str = "author") -> URIRef:
     return URIRef(template.format(quote(value, safe=IRI_SAFE)))
 
 
-def parse_external_uri(uri: str, space: str = "author") -> str | None:
-    """The identifier (``orcid:0000-…``) whose canonical URI (:func:`mint_external_uri`) this is."""
+def parse_external_uri(uri: str) -> str | None:
+    """The identifier (``orcid:0000-…``) whose canonical URI (:func:`mint_external_uri`, a person's
+    or a DOI's or arXiv id's) this is."""
     for scheme, template in EXTERNAL_ID_URIS.items():
-        if scheme == "dblp" and space == "paper":
-            template = DBLP_RECORD_URI
         prefix = template.removesuffix("{}")
         if uri.startswith(prefix):
             return f"{scheme}:{unquote(uri[len(prefix):])}"

@@ -72,19 +72,19 @@ class _Union:
         ra, rb = self.find(a), self.find(b)
         return ra == rb or not _conflict(self.tags[ra], self.tags[rb])
 
-    def union(self, a: str, b: str, reason: str) -> bool:
+    def union(self, a: str, b: str, reason: str, partner: bool = True) -> bool:
+        """Join ``b`` to ``a`` unless their tags forbid it; ``b``'s evidence names ``a`` (``partner``)
+        or nothing (the caller records a shared trait)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb or _conflict(self.tags[ra], self.tags[rb]):
             return False
-        self._merge(ra, rb)
-        self.edges[b].append((reason, a))
-        return True
-
-    def _merge(self, ra: str, rb: str) -> None:
         keep, drop = (ra, rb) if ra < rb else (rb, ra)  # the root is the smallest id: order-free
         self.parent[drop] = keep
         self.tags[keep] |= self.tags.pop(drop)
         self.members[keep] += self.members.pop(drop)
+        if partner:
+            self.edges[b].append((reason, a))
+        return True
 
     def chain(self, ids: Iterable[str], reason: str) -> None:
         ids = sorted(ids)
@@ -96,9 +96,7 @@ class _Union:
         trait alone as its evidence, naming no other mention, so a new one changes no one's."""
         ids = sorted(ids)
         for other in ids[1:]:
-            ra, rb = self.find(ids[0]), self.find(other)
-            if ra != rb and not _conflict(self.tags[ra], self.tags[rb]):
-                self._merge(ra, rb)
+            self.union(ids[0], other, reason, partner=False)
         root = self.find(ids[0]) if ids else None
         for mention in ids:
             if self.find(mention) == root:
@@ -176,7 +174,7 @@ def cluster_persons(mentions: Sequence[PersonMention], curations: Sequence[Curat
     for key, group in sorted(by_name.items()):
         if key in partial:
             _join_same_name(union, key, sorted(group, key=lambda m: m.id), by_id)
-    _join_variants(union, mentions)
+    _join_variants(union, by_id)
     return union.clusters(mentions)
 
 
@@ -204,13 +202,13 @@ def _join_partial_mentions(union: _Union, waiting: list[PersonMention], partial:
                            by_id: dict[str, PersonMention]) -> None:
     """Each mention of a less complete name joins the one person with a more complete, compatible
     name that it shares a co-author or a work with; in rounds, as :func:`_join_same_name` does."""
-    profile = _root_profiles(union, {union.find(m.id) for m in waiting}, by_id)
+    profile = _profiles(union, {union.find(m.id) for m in waiting}, by_id)
     waiting = [m for m in sorted(waiting, key=lambda m: m.id)  # not those an identifier joined to a fuller name
                if not profile[union.find(m.id)][0] - partial]
     wanted = {initial_key(m.key) for m in waiting}
     near = [m.id for m in by_id.values() if initial_key(m.key) in wanted]  # the persons a variant could join
     while waiting:
-        profile = _root_profiles(union, {union.find(i) for i in near}, by_id)
+        profile = _profiles(union, {union.find(i) for i in near}, by_id)
         full = {root: p for root, p in profile.items() if p[0] - partial}
         blocks: dict[str, set[str]] = defaultdict(set)  # variants share a block (initial_key), as stored mentions do
         for root, p in full.items():
@@ -247,7 +245,7 @@ def _join_same_name(union: _Union, key: str, group: list[PersonMention], by_id: 
     waiting = [m for m in group if not _separating(union.tags[union.find(m.id)])]
     while waiting:
         identified = sorted({union.find(root) for root in identified})  # a union may have moved a root
-        profile = _root_profiles(union, identified, by_id)
+        profile = _profiles(union, identified, by_id)
         decided = {}
         for mention in waiting:
             own = _profile_of([mention])
@@ -272,15 +270,7 @@ def _separating(tags: set) -> bool:
     return any(t[0] in _SCHEMES_THAT_SEPARATE for t in tags)
 
 
-def _profiles(union: _Union, mentions: Sequence[PersonMention]) -> dict[str, tuple[set, set, set]]:
-    members: dict[str, list[PersonMention]] = defaultdict(list)
-    for mention in mentions:
-        members[union.find(mention.id)].append(mention)
-    return {root: _profile_of(group) for root, group in members.items()}
-
-
-def _root_profiles(union: _Union, roots: Iterable[str],
-                   by_id: dict[str, PersonMention]) -> dict[str, tuple[set, set, set]]:
+def _profiles(union: _Union, roots: Iterable[str], by_id: dict[str, PersonMention]) -> dict[str, tuple[set, set, set]]:
     """The profiles of these persons (roots), from all their mentions."""
     return {root: _profile_of(by_id[i] for i in union.members[root]) for root in roots}
 
@@ -328,11 +318,11 @@ def _token_compatible(x: str, y: str) -> bool:
     return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
 
-def _join_variants(union: _Union, mentions: Sequence[PersonMention]) -> None:
+def _join_variants(union: _Union, by_id: dict[str, PersonMention]) -> None:
     """Join a name variant to the one person it is compatible with and shares evidence with; a
     variant that fits several persons who cannot be one (``Y. LeCun`` beside ``Yann`` and ``Yves``)
     joins none."""
-    profile = _profiles(union, mentions)
+    profile = _profiles(union, {union.find(i) for i in by_id}, by_id)
     roots = sorted(profile)
     by_initials: dict[str, list[str]] = defaultdict(list)
     for root in roots:

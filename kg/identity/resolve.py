@@ -216,8 +216,7 @@ def _by_name_alone(new: Sequence[Mention], registry: Registry) -> dict[str, dict
         plan: dict[str, str | None] = {}
         for key in sorted(names):
             holders = [path for path, keys in persons.items() if key in keys]
-            if any(other != key and (names_compatible(key, other) or slugify(other) == slugify(key))
-                   for other in everyone) or len(holders) > 1 \
+            if _compatible_names({key}, everyone) != {key} or len(holders) > 1 \
                     or (holders and (persons[holders[0]] != {key} or holders[0] != f"author/{slugify(key)}")):
                 break
             plan[key] = holders[0] if holders else None
@@ -253,14 +252,16 @@ def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]
     slug, transitively), since the rules never join or part two names that cannot be.
     """
     wanted = seeds.union(*(m.block_keys() for m in new))
+    batch: dict[str, set[str]] = defaultdict(set)  # block -> the new names in it
+    for mention in new:
+        if isinstance(mention, PersonMention):
+            batch[initial_key(mention.key)].add(mention.key)
     names: set[tuple[str, str]] = set()  # (block, name key) of persons whose compatible names are wanted
     if by_name:
         wanted = {k for k in wanted if not k.startswith("pb:")}
-        names = {(initial_key(m.key), m.key) for m in new if isinstance(m, PersonMention)}
-    batch = {(initial_key(m.key), m.key) for m in new if isinstance(m, PersonMention)}
+        names = {(block, key) for block, keys in batch.items() for key in keys}
     asked: set[str] = set()
     read: set[tuple[str, str]] = set()
-    blocks: dict[str, set[str]] = {}  # block -> every name in it, stored or new
     found: dict[str, StoredMention] = {}
     for _round in range(MAX_BLOCK_ROUNDS):
         keys, fresh = wanted - asked, names - read
@@ -268,14 +269,11 @@ def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]
             break
         asked |= keys
         if fresh:
-            unknown = {block for block, _key in fresh} - blocks.keys()
-            for block, persons in registry.person_blocks(unknown).items():
-                blocks[block] = {k for keys in persons.values() for k in keys if initial_key(k) == block}
-            for block, key in batch:
-                if block in unknown:
-                    blocks.setdefault(block, set()).add(key)
+            persons = registry.person_blocks({block for block, _key in fresh})
+            in_block = {block: batch[block] | {k for keys in persons.get(block, {}).values() for k in keys
+                                               if initial_key(k) == block} for block, _key in fresh}
             fresh = {(block, key) for block, key in fresh
-                     for key in _compatible_names({key}, blocks.get(block, set()) | {key})} - read
+                     for key in _compatible_names({key}, in_block[block] | {key})} - read
             read |= fresh
         for stored in [*registry.mentions(keys), *registry.named_mentions(key for _block, key in fresh)]:
             if stored.frozen:
@@ -293,7 +291,8 @@ def _stored_mentions(new: Sequence[Mention], registry: Registry, seeds: set[str]
 
 
 def _compatible_names(start: set[str], block: set[str]) -> set[str]:
-    """The names of ``block`` that ``start`` reaches through compatible names or a shared slug."""
+    """``start`` and the names of ``block`` it reaches through compatible names or a shared slug:
+    the names the rules could ever join to it."""
     reached, frontier = set(start), set(start)
     while frontier:
         frontier = {other for other in block - reached

@@ -180,8 +180,7 @@ class StoreRegistry:
         """True when the identity graph says so (``kg:summarisesPersons``, one triple), or when no
         live person lacks its summary; then ``unmarked`` asks the ingest to write that triple, so
         later ingests do not look at every person again."""
-        graph = identity_graph_uri(self.base)
-        if self._rows(f"SELECT ?x WHERE {{ GRAPH <{graph}> {{ <{graph}> <{self.kg.summarisesPersons}> ?x }} }}"):
+        if self._rows(f"SELECT ?x WHERE {{ GRAPH {self.graph} {{ {self.graph} <{self.kg.summarisesPersons}> ?x }} }}"):
             return True
         rows = self._rows(f"""
             SELECT ?e WHERE {{ GRAPH {self.graph} {{
