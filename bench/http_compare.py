@@ -346,7 +346,8 @@ def measure_startups(data: dict, subjects: Subjects, runs: int) -> list[dict]:
     for run in range(runs):
         for name in ("kg", "oxigraph"):
             server = (start_kg(Path(data["store"]), BASE_URI, logs / "kg.log", BENCH_TIMEOUT) if name == "kg"
-                      else start_oxigraph(Path(data["reference"]), logs / "oxigraph.log"))
+                      else start_oxigraph(Path(data["reference"]), logs / "oxigraph.log",
+                                          data.get("reference_union", True)))
             try:
                 reply = send(server, sparql(server, lookup_query(subjects.author)))
                 first_query = time.perf_counter() - server.started
@@ -376,7 +377,7 @@ def measure_http(size: int, records: Path | None, args, bar, data: dict | None =
         for name, extra_env in KG_SERVERS.items():
             kgs.append(start_kg(Path(data["store"]), BASE_URI, logs / f"{name}.log", extra_env, name))
             stack.callback(stop, kgs[-1])
-        reference = start_oxigraph(Path(data["reference"]), logs / "oxigraph.log")
+        reference = start_oxigraph(Path(data["reference"]), logs / "oxigraph.log", data.get("reference_union", True))
         stack.callback(stop, reference)
         config = {server.name: server.config for server in [*kgs, reference]}
         subjects = pick_subjects(kgs[0], reference)

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/million.py --papers 1000000 --runs 3
 
-Steps, each run once and kept in bench/.cache/1m/million.json (a step already there is skipped;
-``--redo STEP`` runs it again):
+Steps, each run once and kept in bench/.cache/1m/million.json (``--folder`` names another folder
+than 1m; a step already there is skipped; ``--redo STEP`` runs it again):
 
 - ``records``: bench/run.py's records for ``--papers`` (seed 42, generated when missing), split into
   files of ``--part-lines`` lines under bench/.cache/1m/parts/ (kg ingests whole files part by part,
@@ -12,15 +12,16 @@ Steps, each run once and kept in bench/.cache/1m/million.json (a step already th
   (first initial and surname, kg.identity.mentions) of a part's names, and the person mentions (one
   per distinct name per file) the parts before it hold in those blocks (what the part's identity
   reads and re-clusters);
-- ``ingest``: ``python -m kg ingest`` of every part into an empty store (wall time, peak RSS, the
-  store's size on disk);
+- ``ingest``: ``python -m kg ingest`` of every file into an empty store, ``--part-records`` records
+  (KG_PART_RECORDS) resolved and written at a time (wall time, peak RSS, the store's size on disk);
 - ``publish``: ``python -m kg publish`` (the three dumps and their statistics: wall time, peak RSS,
   each file's size);
 - ``increment``: bench/incremental.py's 1,000 papers (seed 4242) into a copy of the store, ``--runs``
   times (median), then once more with kg's server running on the copy: the seconds from the
   ingest's start until the server's ``/changes`` lists the new build and its patch downloads;
-- ``http``: ``oxigraph load`` of the published ``kg.nq.gz``, and bench/http_compare.py's
-  workloads against ``oxigraph serve`` on the store (``--runs`` runs of each).
+- ``http``: ``oxigraph load`` of the published ``kg.nq.gz`` (or, with ``--reference store``, a copy
+  of kg's own store, its table files linked), and bench/http_compare.py's workloads against
+  ``oxigraph serve`` on it (``--runs`` runs of each).
 
 Print the figures with ``--show``. Needs about 10 GB of disk and, with the defaults, hours.
 """
@@ -115,14 +116,15 @@ def step_blocks(results: dict) -> dict:
     return {"parts": rows, "blocks": len(stored), "mentions": sum(stored.values()), "largest": largest}
 
 
-def step_ingest(results: dict) -> dict:
+def step_ingest(results: dict, args) -> dict:
     store = FOLDER / "store"
     remove_tree(store)
     parts = parts_of(results)
-    measured = check(run_measured([PYTHON, "-m", "kg", "ingest", "--store", str(store), *map(str, parts)]),
-                     "kg ingest of the parts")
+    measured = check(run_measured([PYTHON, "-m", "kg", "ingest", "--store", str(store), *map(str, parts)],
+                                  env={"KG_PART_RECORDS": str(args.part_records)}), "kg ingest of the parts")
     persons, works, quads, inferred = map(int, SUMMARY.search(measured.stdout).groups())
-    return {"store": str(store.relative_to(ROOT)), "wall_s": measured.wall_s, "peak_rss_kib": measured.peak_rss_kib,
+    return {"store": str(store.relative_to(ROOT)), "part_records": args.part_records,
+            "wall_s": measured.wall_s, "peak_rss_kib": measured.peak_rss_kib,
             "persons": persons, "works": works, "quads": quads, "inferred": inferred,
             "papers_per_s": results["records"]["paper_lines"] / measured.wall_s,
             "store_bytes": du_bytes(store / "current"), "store_all_bytes": du_bytes(store),
@@ -195,19 +197,23 @@ def step_http(results: dict, args) -> dict:
     folder = FOLDER / "http"
     remove_tree(folder)
     folder.mkdir(parents=True)
-    # the published N-Quads (the publish step's; `kg dump --format nquads` gives the same quads)
-    dumps = store / "dumps" / results["publish"]["generation"]
-    dump, reference = dumps / "kg.nq.gz", folder / "oxigraph"
-    quads = json.loads((dumps / "manifest.json").read_text(encoding="utf-8"))["counts"]["quads"]
-    loaded = check(run_measured([str(Path(PYTHON).parent / "oxigraph"), "load", "--location", str(reference),
-                                 "--file", str(dump)]), "oxigraph load")
-    data = {"folder": str(folder.relative_to(ROOT)), "store": str(store), "dump": str(dump),
-            "reference": str(reference), "records": results["records"]["file"], "code_version": None,
-            "ingest_s": results["ingest"]["wall_s"], "dump_s": results["publish"]["wall_s"],
-            "dump_bytes": dump.stat().st_size, "dump_lines": quads,
-            "oxigraph_load_s": loaded.wall_s,
-            "oxigraph_load_peak_rss_kib": loaded.peak_rss_kib,
-            "store_bytes": du_bytes(store / "current"), "reference_bytes": du_bytes(reference), "cached": False}
+    reference = folder / "oxigraph"
+    data = {"folder": str(folder.relative_to(ROOT)), "store": str(store), "reference": str(reference),
+            "records": results["records"]["file"], "code_version": None, "ingest_s": results["ingest"]["wall_s"],
+            "reference_from": args.reference, "cached": False}
+    if args.reference == "load":  # the published N-Quads (`kg dump --format nquads` gives the same quads)
+        dumps = store / "dumps" / results["publish"]["generation"]
+        dump = dumps / "kg.nq.gz"
+        loaded = check(run_measured([str(Path(PYTHON).parent / "oxigraph"), "load", "--location", str(reference),
+                                     "--file", str(dump)]), "oxigraph load")
+        data |= {"dump": str(dump), "dump_s": results["publish"]["wall_s"], "dump_bytes": dump.stat().st_size,
+                 "dump_lines": json.loads((dumps / "manifest.json").read_text(encoding="utf-8"))["counts"]["quads"],
+                 "oxigraph_load_s": loaded.wall_s, "oxigraph_load_peak_rss_kib": loaded.peak_rss_kib}
+    else:  # kg's own RocksDB store, served by `oxigraph serve`: the same quads, with no load; its default
+        # graph holds the union of the named graphs, each triple once, as kg's does (no --union-default-graph)
+        shutil.copytree((store / "current").resolve(), reference, copy_function=incremental.link_tables)
+        data |= {"oxigraph_load_s": None, "reference_union": False}
+    data |= {"store_bytes": du_bytes(store / "current"), "reference_bytes": du_bytes(reference)}
     from tqdm import tqdm
 
     with tqdm(total=http_compare.http_steps(args.runs), desc="http 1M", disable=args.quiet) as bar:
@@ -230,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=1_000_000, help="papers to generate (default 1000000)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--part-lines", type=int, default=10_000, help="lines per input file (default 10000)")
+    parser.add_argument("--folder", default="1m",
+                        help="folder under bench/.cache for the parts, the store and million.json (default 1m)")
+    parser.add_argument("--part-records", type=int, default=10_000,
+                        help="KG_PART_RECORDS of the ingest: records resolved and written at a time (default 10000)")
+    parser.add_argument("--reference", choices=("load", "store"), default="load",
+                        help="what `oxigraph serve` serves in the http step: a load of the published kg.nq.gz "
+                             "(default), or a copy of kg's store (table files linked; no publish step needed)")
     parser.add_argument("--runs", type=int, default=3, help="runs of the increment and of each HTTP workload")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"steps to run, of {','.join(STEPS)}")
     parser.add_argument("--redo", default="", help="steps to run again though their results are kept")
@@ -238,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print the kept figures and stop")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    global FOLDER, RESULTS
+    FOLDER = CACHE / args.folder
+    RESULTS = FOLDER / "million.json"
     results = load()
     if args.show:
         show(results)
@@ -254,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         elif step == "blocks":
             results[step] = step_blocks(results)
         elif step == "ingest":
-            results[step] = step_ingest(results)
+            results[step] = step_ingest(results, args)
         elif step == "publish":
             results[step] = step_publish(results)
         elif step == "increment":

@@ -54,8 +54,9 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env | (extra or {})
 
 
-def run_measured(command: list[str], timeout: float | None = None) -> Measured:
-    """Run ``command`` in its own session; return its wall time, peak RSS and output.
+def run_measured(command: list[str], timeout: float | None = None, env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` in its own session (``env``: settings added to :func:`child_env`'s); return
+    its wall time, peak RSS and output.
 
     Peak RSS comes from ``/usr/bin/time -v`` when present, else from a wrapper's RUSAGE_CHILDREN.
     On timeout the whole process group (which this function started) is killed.
@@ -63,7 +64,7 @@ def run_measured(command: list[str], timeout: float | None = None) -> Measured:
     wrapped = [str(TIME), "-v", *command] if TIME.exists() else [PYTHON, "-c", RUSAGE_WRAPPER, *command]
     start = time.perf_counter()
     process = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env=child_env(), start_new_session=True)
+                               env=child_env(env), start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
         code = process.returncode
