@@ -214,6 +214,11 @@ def step_http(results: dict, args) -> dict:
         shutil.copytree((store / "current").resolve(), reference, copy_function=incremental.link_tables)
         data |= {"oxigraph_load_s": None, "reference_union": False}
     data |= {"store_bytes": du_bytes(store / "current"), "reference_bytes": du_bytes(reference)}
+    if args.aggregates is not None:  # an aggregate's answer grows with the store: the co-author pairs of 1M papers
+        http_compare.AGGREGATES = {name: file for name, file in http_compare.AGGREGATES.items()
+                                   if name in args.aggregates.split(",")}
+        http_compare.SPARQL_WORKLOADS = ("lookup", "lookup-1c", "lookup-many", *http_compare.AGGREGATES)
+        data["aggregates"] = sorted(http_compare.AGGREGATES)
     from tqdm import tqdm
 
     with tqdm(total=http_compare.http_steps(args.runs), desc="http 1M", disable=args.quiet) as bar:
@@ -243,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", choices=("load", "store"), default="load",
                         help="what `oxigraph serve` serves in the http step: a load of the published kg.nq.gz "
                              "(default), or a copy of kg's store (table files linked; no publish step needed)")
+    parser.add_argument("--aggregates", default=None,
+                        help="the http step's aggregates, comma-separated (default: all of bench/http_compare.py's)")
     parser.add_argument("--runs", type=int, default=3, help="runs of the increment and of each HTTP workload")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"steps to run, of {','.join(STEPS)}")
     parser.add_argument("--redo", default="", help="steps to run again though their results are kept")
