@@ -24,10 +24,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -82,7 +84,7 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
         The manifest (also written to ``manifest.json``).
     """
     directory.mkdir(parents=True)
-    written, described = (_write_dump_files(store, directory, base) if dumps else ([], {}))
+    files, described = (_write_dump_files(store, directory, base) if dumps else ([], {}))
     report_turtle, report_triples = render_report_turtle(generation, build, base)
     report_text = render_report_text(generation, build)
     for spec, text, count in ((VALIDATION_TURTLE, report_turtle, report_triples),
@@ -90,8 +92,7 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
         with _artifact(directory, spec) as report:
             report.out.write(text.encode("utf-8"))
             report.count = count
-        written.append(report)
-    files = [artifact.entry() for artifact in written]
+        files.append(report.entry())
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "generation": generation,
@@ -107,36 +108,54 @@ def write_artifacts(store: ox.Store, directory: Path, generation: str, base: str
     return manifest
 
 
-def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, created: str) -> dict:
+def write_dumps(store: ox.Store, directory: Path, generation: str, base: str, created: str,
+                location: Path | None = None) -> dict:
     """Write a generation's dumps into ``directory``, with a manifest of their files and of the
-    statistics the pass over them gathered (VoID): ``kg publish``, or its background build."""
+    statistics the pass over them gathered (VoID): ``kg publish``, or its background build.
+
+    With ``location`` (where ``store`` is, opened read-only), the N-Quads dump is written by a
+    second process from its own read-only view of it while this one writes the other two: the
+    two passes share nothing, and each is bound by a core."""
     directory.mkdir(parents=True)
-    written, described = _write_dump_files(store, directory, base)
+    files, described = _write_dump_files(store, directory, base, location)
     manifest = {"manifest_version": MANIFEST_VERSION, "generation": generation, "created": created,
-                "activity": "dump", "base_uri": base, "files": [artifact.entry() for artifact in written],
-                **described}
+                "activity": "dump", "base_uri": base, "files": files, **described}
     _write_json(directory / MANIFEST, manifest)
     fsync_directory(directory)
     return manifest
 
 
-def _write_dump_files(store: ox.Store, directory: Path, base: str) -> tuple[list, dict]:
-    """The three dumps, and the statistics of the pass that wrote them."""
+def _write_dump_files(store: ox.Store, directory: Path, base: str,
+                      location: Path | None = None) -> tuple[list[dict], dict]:
+    """The three dumps' manifest entries, and the statistics of the passes that wrote them (the
+    N-Quads one in a second process when the store's ``location`` is given)."""
     stats = GraphStats(base, describe=True)
-    with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
-        # One pass over the store feeds both files. N-Triples is one line per triple, so writing
-        # it one subject at a time gives the bytes of one serialisation of the whole sequence.
-        def also(triples: list) -> None:
-            ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
+    with ExitStack() as stack:
+        if location is not None:
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+            quads = pool.submit(_write_nquads, None, str(location), directory, base)
+        with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
+            # One pass over the store feeds both files. N-Triples is one line per triple, so writing
+            # it one subject at a time gives the bytes of one serialisation of the whole sequence.
+            def also(triples: list) -> None:
+                ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
 
-        ox.serialize(iter_distinct_triples(store, stats, also), turtle.out, ox.RdfFormat.TURTLE,
-                     prefixes=dump_prefixes(base))
-        turtle.count = ntriples.count = stats.triples
+            ox.serialize(iter_distinct_triples(store, stats, also), turtle.out, ox.RdfFormat.TURTLE,
+                         prefixes=dump_prefixes(base))
+            turtle.count = ntriples.count = stats.triples
+        nquads, graphs = quads.result() if location is not None else _write_nquads(store, None, directory, base)
+    return [turtle.entry(), ntriples.entry(), nquads], describe_graph(store, stats, graphs)
+
+
+def _write_nquads(store: ox.Store | None, location: str | None, directory: Path, base: str) -> tuple[dict, dict]:
+    """Write ``kg.nq.gz`` from ``store``, or from the store at ``location`` opened read-only (in a
+    child process); its manifest entry and the quads per named graph."""
+    if store is None:
+        store = ox.Store.read_only(location)
     with _artifact(directory, NQUADS_DUMP) as nquads:
         graphs: Counter = Counter()
         nquads.count = dump_graph(store, nquads.out, "nquads", base, graphs)  # streamed from RocksDB into gzip
-    written = [turtle, ntriples, nquads]
-    return written, describe_graph(store, stats, dict(graphs))
+    return nquads.entry(), dict(graphs)
 
 
 def current_counts(store: ox.Store, graphs: dict[str, int] | None = None) -> dict:

@@ -153,7 +153,7 @@ class OxigraphStore(OneStepApply):
                     raise write_error(self.root, exc, "cannot write the dumps") from exc
             try:
                 reader = ox.Store.read_only(str(snapshot))
-                write_dumps(reader, staging, generation.name, self.base_uri, created)
+                write_dumps(reader, staging, generation.name, self.base_uri, created, snapshot)
                 del reader
                 gc.collect()  # pyoxigraph closes RocksDB when the object is freed
                 staging.rename(target)
