@@ -127,11 +127,12 @@ def describe_store(store: Path) -> dict:
 def copy_store(base: Path, name: str) -> Path:
     """A copy of the store to ingest into. RocksDB never changes a table file (``*.sst``) once
     written, so those are hard-linked (a 1M-paper store holds tens of GB of them); every other
-    file (manifests, logs, artifacts) is copied."""
+    file (manifests, logs, artifacts) is copied. The dumps (``kg publish``'s) are left out: an
+    ingest does not read them."""
     target = WORK / name
     remove_tree(target)
     WORK.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(base, target, symlinks=True, copy_function=link_tables)
+    shutil.copytree(base, target, symlinks=True, copy_function=link_tables, ignore=shutil.ignore_patterns("dumps"))
     return target
 
 
