@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results[step] = step_http(results, args)
         results[step]["started"] = started
-        save(results)
+        save(load() | {step: results[step]})  # another step may have run beside this one meanwhile
         print(f"{step}: done", file=sys.stderr)
     return 0
 
@@ -297,4 +297,4 @@ if __name__ == "__main__":
         print(f"million.py: {exc}", file=sys.stderr)
         sys.exit(1)
     finally:
-        shutil.rmtree(CACHE / "incremental", ignore_errors=True)
+        shutil.rmtree(CACHE / "incremental" / "million-live", ignore_errors=True)
