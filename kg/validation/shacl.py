@@ -155,10 +155,12 @@ def validate_graph(
     check_plain_graph(data)
     if engine == "turbo":
         try:
-            if not isinstance(data, Graph) and not loop_closing_rests(data):
+            if not isinstance(data, Graph):
                 # pyshacl-turbo reads its data graph's triples once, into its own engine: a set of
                 # triples serves (no rdflib index built: a fifth of an ingest's time). A batch that
-                # does not conform is judged again on an indexed graph, which its report reads.
+                # does not conform is judged again on an indexed graph, which its report reads; one
+                # with a cyclic rdf:List is refused (tests/test_gate_differential.py) and goes to
+                # pySHACL with the loop cut (break_list_cycles).
                 report = _judge(TriplesGraph(data), shapes, record_keys, run_turbo)
                 if report.conforms:
                     return report
@@ -307,8 +309,8 @@ def loop_closing_rests(triples: Iterable[Triple]) -> list[Triple]:
     for cell, predicate, rest in triples:
         if predicate == RDF.rest:
             rests.setdefault(cell, []).append(rest)
-    if not rests or not find_loop_closing_rests(rests, set()):  # whether there is a loop does not depend on
-        return []  # where the walk starts; where it is cut does, so the heads are read only for a loop
+    if not rests:
+        return []
     heads = {cell for _s, predicate, cell in triples if predicate != RDF.rest and cell in rests}
     return find_loop_closing_rests(rests, heads)
 
