@@ -69,7 +69,7 @@ REFERENCE = "oxigraph"
 MANY_AUTHORS = 1000  # lookup-many: this many authors with the most works (all, when there are fewer)
 MANY_CHECKED = 5  # of which this many, from the most to the fewest works, must give the same rows everywhere
 MANY_SEED = 5  # the order lookup-many cycles through its authors: shuffled with this seed
-SPARQL_WORKLOADS = ("lookup", "lookup-1c", "lookup-many", *AGGREGATES)
+LOOKUP_WORKLOADS = ("lookup", "lookup-1c", "lookup-many")  # and one per aggregate of AGGREGATES
 PAGE_WORKLOADS = ("html", "turtle", "304")
 
 
@@ -94,7 +94,7 @@ class Subjects:
 def workloads_per_run() -> int:
     """wrk runs per round: each SPARQL workload on every server, each page workload on every kg plus a DESCRIBE."""
     servers = len(KG_SERVERS) + 1
-    return len(SPARQL_WORKLOADS) * servers + 2 * (len(PAGE_WORKLOADS) * len(KG_SERVERS) + 1)
+    return (len(LOOKUP_WORKLOADS) + len(AGGREGATES)) * servers + 2 * (len(PAGE_WORKLOADS) * len(KG_SERVERS) + 1)
 
 
 def http_steps(runs: int) -> int:

@@ -217,7 +217,6 @@ def step_http(results: dict, args) -> dict:
     if args.aggregates is not None:  # an aggregate's answer grows with the store: the co-author pairs of 1M papers
         http_compare.AGGREGATES = {name: file for name, file in http_compare.AGGREGATES.items()
                                    if name in args.aggregates.split(",")}
-        http_compare.SPARQL_WORKLOADS = ("lookup", "lookup-1c", "lookup-many", *http_compare.AGGREGATES)
         data["aggregates"] = sorted(http_compare.AGGREGATES)
     from tqdm import tqdm
 

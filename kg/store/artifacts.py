@@ -21,11 +21,13 @@ graph gives the same files. The manifest's counts run shipped named queries (kg.
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -133,7 +135,7 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
     with ExitStack() as stack:
         if location is not None:
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
-            quads = pool.submit(_write_nquads, None, str(location), directory, base)
+            quads = pool.submit(_write_nquads_at, str(location), directory, base, os.getpid())
         with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
             # One pass over the store feeds both files. N-Triples is one line per triple, so writing
             # it one subject at a time gives the bytes of one serialisation of the whole sequence.
@@ -143,15 +145,33 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
             ox.serialize(iter_distinct_triples(store, stats, also), turtle.out, ox.RdfFormat.TURTLE,
                          prefixes=dump_prefixes(base))
             turtle.count = ntriples.count = stats.triples
-        nquads, graphs = quads.result() if location is not None else _write_nquads(store, None, directory, base)
+        nquads, graphs = quads.result() if location is not None else _write_nquads(store, directory, base)
     return [turtle.entry(), ntriples.entry(), nquads], describe_graph(store, stats, graphs)
 
 
-def _write_nquads(store: ox.Store | None, location: str | None, directory: Path, base: str) -> tuple[dict, dict]:
-    """Write ``kg.nq.gz`` from ``store``, or from the store at ``location`` opened read-only (in a
-    child process); its manifest entry and the quads per named graph."""
-    if store is None:
-        store = ox.Store.read_only(location)
+def _write_nquads_at(location: str, directory: Path, base: str, parent: int) -> tuple[dict, dict]:
+    """:func:`_write_nquads` in a child process, from the store at ``location`` opened read-only.
+    The child ends with ``parent``: a ``kg publish`` that is killed leaves no writer behind."""
+    _end_with(parent)
+    return _write_nquads(ox.Store.read_only(location), directory, base)
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel send this process SIGKILL when its parent ends (Linux ``PR_SET_PDEATHSIG``;
+    elsewhere nothing is done), and end now if the parent already has."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _write_nquads(store: ox.Store, directory: Path, base: str) -> tuple[dict, dict]:
+    """Write ``kg.nq.gz``; its manifest entry and the quads per named graph."""
     with _artifact(directory, NQUADS_DUMP) as nquads:
         graphs: Counter = Counter()
         nquads.count = dump_graph(store, nquads.out, "nquads", base, graphs)  # streamed from RocksDB into gzip

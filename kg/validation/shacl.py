@@ -155,17 +155,16 @@ def validate_graph(
     check_plain_graph(data)
     if engine == "turbo":
         try:
-            if not isinstance(data, Graph):
-                # pyshacl-turbo reads its data graph's triples once, into its own engine: a set of
-                # triples serves (no rdflib index built: a fifth of an ingest's time). A batch that
-                # does not conform is judged again on an indexed graph, which its report reads; one
-                # with a cyclic rdf:List is refused (tests/test_gate_differential.py) and goes to
-                # pySHACL with the loop cut (break_list_cycles).
-                report = _judge(TriplesGraph(data), shapes, record_keys, run_turbo)
-                if report.conforms:
-                    return report
-            graph = data if isinstance(data, Graph) else graph_of(data, "SimpleMemory")
-            return validate_whole(graph, shapes, record_keys, run_turbo)
+            if isinstance(data, Graph):
+                return validate_whole(data, shapes, record_keys, run_turbo)
+            # pyshacl-turbo reads its data graph's triples once, into its own engine: the set of
+            # triples serves, read in place (no rdflib index built: a fifth of an ingest's time).
+            # Only a report with results reads the data (blank nodes, records), so an indexed
+            # graph is built for that one. A cyclic rdf:List is refused by turbo
+            # (tests/test_gate_differential.py) and goes to pySHACL with the loop cut.
+            view = TriplesGraph(data)
+            conforms, results = _run(run_turbo, view, shapes)
+            return read_report(conforms, results, view if conforms else graph_of(data, "SimpleMemory"), record_keys)
         except TurboRefused:
             pass  # pySHACL's verdict on an input the fast engine does not take
     workers = workers or usable_cpus()
@@ -210,15 +209,17 @@ def count_parts(size: int, footprint: Footprint | None, workers: int, part_tripl
 def validate_whole(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]],
                    run=None) -> ValidationReport:
     """Validate the whole batch in one run of ``run`` (pySHACL by default)."""
-    return _judge(break_list_cycles(data), shapes, record_keys, run)
+    checked = break_list_cycles(data)
+    conforms, results = _run(run or run_pyshacl, checked, shapes)
+    return read_report(conforms, results, checked, record_keys)
 
 
-def _judge(data: Graph, shapes: Graph, record_keys: Mapping[str, Sequence[str]], run=None) -> ValidationReport:
+def _run(run, data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """One engine's run; a shapes graph it cannot use is a ParseError."""
     try:
-        conforms, results = (run or run_pyshacl)(data, shapes)
+        return run(data, shapes)
     except (ReportableRuntimeError, pyshacl_turbo.ReportableRuntimeError) as exc:
         raise ParseError("shapes graph", None, f"the SHACL engine cannot use the shapes: {exc.message}") from exc
-    return read_report(conforms, results, data, record_keys)
 
 
 class TriplesGraph(Graph):
@@ -293,7 +294,11 @@ def break_list_cycles(data: Graph) -> Graph:
     leaves a list that does not end in ``rdf:nil``, which the shapes report as ill-formed.
     The copy is made only when there is a loop, which the mapping stage never builds.
     """
-    closing = loop_closing_rests(data)
+    rests: dict[Node, list[Node]] = {}
+    for cell, rest in data.subject_objects(RDF.rest):
+        rests.setdefault(cell, []).append(rest)
+    heads = {cell for cell in rests if any(p != RDF.rest for p in data.predicates(None, cell))}
+    closing = find_loop_closing_rests(rests, heads)
     if not closing:
         return data
     cut = Graph()
@@ -301,18 +306,6 @@ def break_list_cycles(data: Graph) -> Graph:
     for triple in closing:
         cut.remove(triple)
     return cut
-
-
-def loop_closing_rests(triples: Iterable[Triple]) -> list[Triple]:
-    """The ``rdf:rest`` triples of a graph or a collection of triples that close a loop."""
-    rests: dict[Node, list[Node]] = {}
-    for cell, predicate, rest in triples:
-        if predicate == RDF.rest:
-            rests.setdefault(cell, []).append(rest)
-    if not rests:
-        return []
-    heads = {cell for _s, predicate, cell in triples if predicate != RDF.rest and cell in rests}
-    return find_loop_closing_rests(rests, heads)
 
 
 def find_loop_closing_rests(rests: dict[Node, list[Node]], heads: set[Node]) -> list[Triple]:
