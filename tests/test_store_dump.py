@@ -248,7 +248,9 @@ def test_the_example_resources_break_ties_by_the_first_iri_and_skip_deprecated_o
     for name, made, deprecated in (("a", 1, False), ("b", 3, True), ("c", 2, False), ("d", 2, False)):
         person = ox.NamedNode(f"{BASE}author/{name}")  # subjects come sorted, as the dumps give them
         triples = [ox.Triple(person, FOAF_MADE, work) for work in works[:made]]
-        stats.add(person, triples + ([ox.Triple(person, OWL_DEPRECATED, true)] if deprecated else []))
+        for triple in triples + ([ox.Triple(person, OWL_DEPRECATED, true)] if deprecated else []):
+            stats.add(f"{triple} .")  # N-Triples lines, as the sorted dump gives them
+    stats.end()
     assert stats.examples() == [f"{BASE}author/c"]
     assert stats.distinct_objects() == 4 and stats.subjects == 4
 

@@ -41,7 +41,7 @@ import pyoxigraph as ox
 from kg.store.build import Build, render_report_text, render_report_turtle
 from kg.store.generations import fsync_directory
 from kg.store.queries import shipped_query
-from kg.store.serialise import GraphStats, dump_graph, iter_distinct_triples
+from kg.store.serialise import GraphStats, dump_graph, parse_batches, sorted_batches
 from kg.vocab import dump_prefixes
 
 MANIFEST = "manifest.json"
@@ -137,13 +137,15 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
             quads = pool.submit(_write_nquads_at, str(location), directory, base, os.getpid())
         with _artifact(directory, TURTLE_DUMP) as turtle, _artifact(directory, NTRIPLES_DUMP) as ntriples:
-            # One pass over the store feeds both files. N-Triples is one line per triple, so writing
-            # it one subject at a time gives the bytes of one serialisation of the whole sequence.
-            def also(triples: list) -> None:
-                ox.serialize(triples, ntriples.out, ox.RdfFormat.N_TRIPLES)
+            # One sorted pass feeds both files: its N-Triples batches are written as they are and
+            # parsed again for the Turtle serialiser.
+            def also(batch: bytes) -> bytes:
+                ntriples.out.write(batch)
+                return batch
 
-            ox.serialize(iter_distinct_triples(store, stats, also), turtle.out, ox.RdfFormat.TURTLE,
-                         prefixes=dump_prefixes(base))
+            batches = map(also, sorted_batches(store, stats.add))
+            ox.serialize(parse_batches(batches), turtle.out, ox.RdfFormat.TURTLE, prefixes=dump_prefixes(base))
+            stats.end()
             turtle.count = ntriples.count = stats.triples
         nquads, graphs = quads.result() if location is not None else _write_nquads(store, directory, base)
     return [turtle.entry(), ntriples.entry(), nquads], describe_graph(store, stats, graphs)
