@@ -264,3 +264,15 @@ def test_sorted_runs_give_each_string_once_in_order_across_spilled_runs():
         runs.add(item)
     assert len(runs.spilled) >= 3
     assert list(runs.merge()) == sorted(set(items))
+
+
+def test_a_gzip_dump_records_what_it_holds_decompressed(sample_settings):
+    """Its size and SHA-256 come from the pass that wrote it (the web serves them at /dumps/kg.nt)."""
+    directory, manifest = dumps(sample_settings)
+    for name, plain, media in (("kg.nt.gz", "kg.nt", "application/n-triples"),
+                               ("kg.nq.gz", "kg.nq", "application/n-quads")):
+        data = gzip.decompress((directory / name).read_bytes())
+        assert entry(manifest, name)["decompressed"] == {
+            "name": plain, "media_type": media, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        assert not (directory / plain).exists()  # never stored twice
+    assert "decompressed" not in entry(manifest, "kg.ttl")

@@ -26,7 +26,7 @@ from kg.web import create_app
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
                "application/n-triples": "nt"}
-DUMPS = ("kg.ttl", "kg.nt.gz", "kg.nq.gz")
+DUMPS = ("kg.ttl", "kg.nt", "kg.nt.gz", "kg.nq", "kg.nq.gz")  # kg.nt and kg.nq: served from the .gz files
 
 
 fetch = http_fetch
@@ -83,8 +83,14 @@ def test_the_listing_names_every_file_with_size_count_and_checksum(gunicorn_serv
     assert listing["generation"] == manifest["generation"] == "g000001"
     for item in listing["files"]:
         assert item["url"] == gunicorn_server.uri(f"dumps/{item['name']}")
+        assert item["count"] == item[item["unit"]]
+        if "stored_as" in item:  # what a gzip file holds: the manifest's "decompressed" of that file
+            stored = next(f for f in manifest["files"] if f["name"] == item["stored_as"])
+            assert {key: item[key] for key in ("name", "media_type", "bytes", "sha256")} == stored["decompressed"]
+            assert item[item["unit"]] == stored[item["unit"]] and item["media_type"] == stored["content_type"]
+            continue
         listed = {key: value for key, value in item.items() if key not in ("url", "count", "unit")}
-        assert listed in manifest["files"] and item["count"] == item[item["unit"]]
+        assert listed in manifest["files"]
     status, headers, body = fetch(gunicorn_server.uri("dumps/"), "text/html")
     assert status == 200 and headers.get_content_type() == "text/html" and "Accept" in headers["Vary"]
     page = body.decode("utf-8")
@@ -296,3 +302,54 @@ def test_dumps_are_served_from_a_store_given_as_a_relative_path(tmp_path, monkey
         assert response.status_code == 200 and response.data[:2] == b"\x1f\x8b"
     finally:
         response.close()
+
+
+# -- kg.nt and kg.nq: a gzip dump's content at its decompressed name, by content-coding ------------
+
+
+@pytest.mark.parametrize("name", ["kg.nt", "kg.nq"])
+def test_a_gzip_dump_is_served_decompressed_to_a_client_that_does_not_accept_gzip(gunicorn_server, listing,
+                                                                                downloads, name):
+    item = next(i for i in listing["files"] if i["name"] == name)
+    stored = next(i for i in listing["files"] if i["name"] == f"{name}.gz")
+    assert item["stored_as"] == stored["name"] and item["media_type"] == stored["content_type"]
+    status, headers, body = fetch(item["url"])  # urllib sends no Accept-Encoding
+    assert status == 200 and "Content-Encoding" not in headers and "Accept-Encoding" in headers["Vary"]
+    assert headers.get_content_type() == item["media_type"] and headers["Accept-Ranges"] == "none"
+    assert body == gzip.decompress(downloads[stored["name"]])
+    assert int(headers["Content-Length"]) == item["bytes"] == len(body)
+    assert headers["ETag"] == f'"{item["sha256"]}"' == f'"{hashlib.sha256(body).hexdigest()}"'
+    assert f"filename={name}" in headers["Content-Disposition"]
+    assert fetch(item["url"], If_None_Match=headers["ETag"])[0] == 304
+    head_status, head, head_body = fetch(item["url"], method="HEAD")
+    assert head_status == 200 and head_body == b"" and int(head["Content-Length"]) == item["bytes"]
+    for refused in ("gzip;q=0", "identity", "br", "*;q=0.5, gzip;q=0"):
+        status, headers, again = fetch(item["url"], Accept_Encoding=refused)
+        assert status == 200 and "Content-Encoding" not in headers and again == body, refused
+
+
+@pytest.mark.parametrize("name", ["kg.nt", "kg.nq"])
+def test_a_client_that_accepts_gzip_gets_the_stored_gzip_bytes_as_content_coding(gunicorn_server, listing,
+                                                                                 downloads, name):
+    item = next(i for i in listing["files"] if i["name"] == name)
+    stored = downloads[f"{name}.gz"]
+    for accepted in ("gzip", "gzip, deflate, br", "*"):
+        status, headers, body = fetch(item["url"], Accept_Encoding=accepted)  # urllib does not decode it
+        assert status == 200 and headers["Content-Encoding"] == "gzip", accepted
+        assert headers.get_content_type() == item["media_type"] and "Accept-Encoding" in headers["Vary"]
+        assert body == stored and int(headers["Content-Length"]) == len(stored)
+        assert gzip.decompress(body) == fetch(item["url"])[2]
+    etag = headers["ETag"]
+    gz_etag = fetch(gunicorn_server.uri(f"dumps/{name}.gz"), method="HEAD")[1]["ETag"]
+    assert etag not in (gz_etag, f'"{item["sha256"]}"')  # three representations, three tags
+    assert fetch(item["url"], Accept_Encoding="gzip", If_None_Match=etag)[0] == 304
+    assert fetch(item["url"], If_None_Match=etag)[0] == 200  # not the tag of the decompressed bytes
+    status, headers, part = fetch(item["url"], Accept_Encoding="gzip", Range="bytes=0-9")
+    assert status == 206 and part == stored[:10] and headers["Content-Encoding"] == "gzip"
+
+
+def test_the_gzip_files_keep_their_own_type_without_content_coding(gunicorn_server):
+    status, headers, _body = fetch(gunicorn_server.uri("dumps/kg.nt.gz"), method="HEAD", Accept_Encoding="gzip")
+    assert status == 200 and headers["Content-Type"] == "application/gzip" and "Content-Encoding" not in headers
+    status, headers, part = fetch(gunicorn_server.uri("dumps/kg.nq.gz"), Range="bytes=0-2")
+    assert status == 206 and part == b"\x1f\x8b\x08"

@@ -16,7 +16,10 @@ file                media type              content
 ==================  ======================  ===================================================
 
 The dumps' bytes are kg.store.serialise's; gzip gets mtime 0 and no file name, so the same
-graph gives the same files. The manifest's counts run shipped named queries (kg.store.queries).
+graph gives the same files. A gzip file's entry also describes what it decompresses to
+(``decompressed``: name, media type, bytes, SHA-256, hashed in the pass that writes the file), which
+the web serves at that name (``/dumps/kg.nt``) from the gzip file, never stored a second time.
+The manifest's counts run shipped named queries (kg.store.queries).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from kg.vocab import dump_prefixes
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+GZIP = "application/gzip"
 GZIP_LEVEL = 6  # on 10,000 papers' N-Quads, 9 takes 60% longer for a 2% smaller file
 
 
@@ -59,10 +63,19 @@ class ArtifactFile:
     role: str  # "dump" (a data dump of the whole graph) or "validation"
     unit: str  # what its count counts: "triples", "quads" or "lines"
 
+    @property
+    def gzipped(self) -> bool:
+        return self.media_type == GZIP
+
+    @property
+    def decompressed_name(self) -> str:
+        """The name of what a gzip file holds (``kg.nt`` for ``kg.nt.gz``)."""
+        return self.name.removesuffix(".gz")
+
 
 TURTLE_DUMP = ArtifactFile("kg.ttl", "text/turtle", "text/turtle", "dump", "triples")
-NTRIPLES_DUMP = ArtifactFile("kg.nt.gz", "application/gzip", "application/n-triples", "dump", "triples")
-NQUADS_DUMP = ArtifactFile("kg.nq.gz", "application/gzip", "application/n-quads", "dump", "quads")
+NTRIPLES_DUMP = ArtifactFile("kg.nt.gz", GZIP, "application/n-triples", "dump", "triples")
+NQUADS_DUMP = ArtifactFile("kg.nq.gz", GZIP, "application/n-quads", "dump", "quads")
 VALIDATION_TURTLE = ArtifactFile("validation.ttl", "text/turtle", "text/turtle", "validation", "triples")
 VALIDATION_TEXT = ArtifactFile("validation.txt", "text/plain", "text/plain", "validation", "lines")
 ARTIFACT_FILES = (TURTLE_DUMP, NTRIPLES_DUMP, NQUADS_DUMP, VALIDATION_TURTLE, VALIDATION_TEXT)
@@ -224,17 +237,23 @@ LIST_SOURCES = _PREFIXES + "SELECT DISTINCT ?s WHERE { ?s a prov:Entity FILTER(i
 
 
 class _Artifact:
-    """A file being written: ``out`` takes the content; ``count`` is set by the writer."""
+    """A file being written: ``out`` takes the content; ``count`` is set by the writer.
 
-    def __init__(self, spec: ArtifactFile, out, hashing: _HashingWriter):
-        self.spec, self.out, self.hashing, self.count = spec, out, hashing, None
+    ``hashing`` sees the file's bytes; for a gzip file, ``content`` sees what goes into gzip."""
+
+    def __init__(self, spec: ArtifactFile, out, hashing: _HashingWriter, content: _HashingWriter | None = None):
+        self.spec, self.out, self.hashing, self.content, self.count = spec, out, hashing, content, None
 
     def entry(self) -> dict:
         """The file's manifest entry (once it is closed)."""
         spec = self.spec
-        return {"name": spec.name, "media_type": spec.media_type, "content_type": spec.content_type,
-                "role": spec.role, "bytes": self.hashing.size, "sha256": self.hashing.digest.hexdigest(),
-                spec.unit: self.count}
+        entry = {"name": spec.name, "media_type": spec.media_type, "content_type": spec.content_type,
+                 "role": spec.role, "bytes": self.hashing.size, "sha256": self.hashing.digest.hexdigest(),
+                 spec.unit: self.count}
+        if self.content is not None:
+            entry["decompressed"] = {"name": spec.decompressed_name, "media_type": spec.content_type,
+                                     "bytes": self.content.size, "sha256": self.content.digest.hexdigest()}
+        return entry
 
 
 @contextmanager
@@ -242,10 +261,11 @@ def _artifact(directory: Path, spec: ArtifactFile) -> Iterator[_Artifact]:
     """Open one artifact for writing, gzipped when its media type says so; record it when closed."""
     with open(directory / spec.name, "wb") as raw:
         hashing = _HashingWriter(raw)
-        if spec.media_type == "application/gzip":
+        if spec.gzipped:
             # No file name and mtime 0 in the header, so the same content gives the same bytes.
             with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL, mtime=0) as out:
-                artifact = _Artifact(spec, _Unflushed(out), hashing)
+                content = _HashingWriter(out)  # the decompressed bytes' size and SHA-256, in the same pass
+                artifact = _Artifact(spec, _Unflushed(content), hashing, content)
                 yield artifact
         else:
             artifact = _Artifact(spec, _Unflushed(hashing), hashing)
@@ -262,7 +282,7 @@ def _write_json(path: Path, value: dict) -> None:
 
 
 class _HashingWriter:
-    """Pass bytes through to a file, counting them and hashing them (SHA-256) on the way."""
+    """Pass bytes through to a file (or a gzip stream), counting them and hashing them (SHA-256) on the way."""
 
     def __init__(self, raw: BinaryIO):
         self.raw, self.size, self.digest = raw, 0, hashlib.sha256()

@@ -7,6 +7,7 @@ DCAT 3, https://www.w3.org/TR/vocab-dcat-3/; SPDX checksums, https://spdx.org/rd
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, send_f
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, FOAF, OWL, RDF, XSD
 from werkzeug.exceptions import NotFound
+from werkzeug.wsgi import ClosingIterator
 
 from kg import formats
 from kg.config import Settings
@@ -73,7 +75,7 @@ def index():
     manifest = current_manifest()
 
     def listing() -> Response:
-        files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
+        files = listed_files(manifest)
         if media == JSON:
             return jsonify({"generation": _generation(manifest), "created": (manifest or {}).get("created"),
                             "files": files, "manifest": _url("dumps/" + MANIFEST) if manifest else None})
@@ -84,9 +86,12 @@ def index():
 
 @blueprint.get("/dumps/<name>")
 def download(name: str):
-    """One artifact file, as it was written at build time (gzip files are not re-encoded)."""
+    """One artifact file, as it was written at build time (gzip files are not re-encoded), or what a
+    gzip dump holds, at its decompressed name (:func:`_send_decompressed`)."""
     directory, manifest = current_artifacts()
     entry = _entry(manifest, name)
+    if directory is not None and entry is None and (gzipped := _gzip_of(manifest, name)) is not None:
+        return _send_decompressed(get_store().dumps() or directory, gzipped)
     if directory is None or (entry is None and name != MANIFEST):
         raise NotFound(f"no dump file named {name!r}; the files are listed at {_url('dumps/')}")
     if name == MANIFEST:  # the build's manifest with its dump set's (kg.web.context.merge_manifests)
@@ -162,6 +167,58 @@ def _entry(manifest: dict | None, name: str) -> dict | None:
     return next((f for f in (manifest or {}).get("files", []) if f["name"] == name), None)
 
 
+def _gzip_of(manifest: dict | None, name: str) -> dict | None:
+    """The entry of the gzip file that holds ``name`` decompressed (``kg.nt.gz`` for ``kg.nt``)."""
+    return next((f for f in (manifest or {}).get("files", []) if f.get("decompressed", {}).get("name") == name), None)
+
+
+DECOMPRESS_CHUNK = 1 << 16  # bytes of decompressed output handed to the server at a time
+
+
+def _send_decompressed(directory: Path, gzipped: dict) -> Response:
+    """A gzip dump's content at its decompressed name (``/dumps/kg.nt``), for tools that read RDF
+    from a URL by its media type (rapper, Jena) and do not unpack ``application/gzip``.
+
+    HTTP content-coding (RFC 9110 8.4): a client whose Accept-Encoding takes gzip gets the stored
+    gzip file's bytes unchanged, with ``Content-Encoding: gzip``, ranges and its own ETag; any other
+    gets the bytes decompressed as they are sent, a chunk at a time (a 9 GB file is never held,
+    nor stored twice), with the size and ETag (SHA-256) the manifest gives for them.
+    """
+    plain = gzipped["decompressed"]
+    path = directory / gzipped["name"]
+    modified = last_modified(get_store().modified())
+    if request.accept_encodings.best_match(["gzip", "identity"], default="identity") == "gzip":
+        try:
+            response = send_file(path, mimetype=plain["media_type"], as_attachment=True, download_name=plain["name"],
+                                 conditional=True, etag=f"{gzipped['sha256']}-gzip", last_modified=modified,
+                                 max_age=None)
+        except FileNotFoundError as exc:
+            raise NotFound(f"{plain['name']} was replaced by a newer build; reload {_url('dumps/')}") from exc
+        response.content_encoding = "gzip"
+    else:
+        response = conditional(Validators(plain["sha256"], modified), lambda: _decompressing(path, plain))
+        response.accept_ranges = "none"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _decompressing(path: Path, plain: dict) -> Response:
+    try:  # opened now: a file that two newer builds replaced is a 404, not a stream cut short
+        source = gzip.open(path, "rb")
+    except FileNotFoundError as exc:
+        raise NotFound(f"{plain['name']} was replaced by a newer build; reload {_url('dumps/')}") from exc
+
+    def chunks():
+        while chunk := source.read(DECOMPRESS_CHUNK):
+            yield chunk
+
+    # Not werkzeug's wrap_file: the server's file wrapper would sendfile() the gzip file's descriptor.
+    response = Response(ClosingIterator(chunks(), source.close), mimetype=plain["media_type"])
+    response.content_length = plain["bytes"]
+    response.headers["Content-Disposition"] = f"attachment; filename={plain['name']}"
+    return response
+
+
 def _send_artifact(directory: Path, name: str, entry: dict | None, attachment: bool | None = None):
     # The name is one the manifest lists (or the manifest itself), never a path from the client.
     path = directory / name
@@ -188,6 +245,20 @@ def _file_digest(path: Path) -> str:
 def _listed(entry: dict) -> dict:
     count_unit = next(unit for unit in ("triples", "quads", "lines") if unit in entry)
     return {**entry, "url": _url(f"dumps/{entry['name']}"), "count": entry[count_unit], "unit": count_unit}
+
+
+def listed_files(manifest: dict | None) -> list[dict]:
+    """Every URL under /dumps/ with its size, count and SHA-256: each file of the manifest and,
+    before a gzip file, what it holds decompressed (served from it, ``stored_as``)."""
+    rows = []
+    for entry in (manifest or {}).get("files", []):
+        if (plain := entry.get("decompressed")) is not None:
+            unit = next(unit for unit in ("triples", "quads") if unit in entry)
+            rows.append(_listed({"name": plain["name"], "media_type": plain["media_type"],
+                                 "content_type": plain["media_type"], "role": entry["role"], "bytes": plain["bytes"],
+                                 "sha256": plain["sha256"], unit: entry[unit], "stored_as": entry["name"]}))
+        rows.append(_listed(entry))
+    return rows
 
 
 # -- caching -------------------------------------------------------------------------------------
@@ -232,7 +303,7 @@ def _void_response(media: str, vary: bool = True) -> Response:
 def _render_void(manifest: dict | None, media: str) -> str:
     settings = get_settings()
     if media == HTML:
-        files = [_listed(entry) for entry in (manifest or {}).get("files", [])]
+        files = listed_files(manifest)
         body = render_template("dumps.html", view="void", manifest=manifest, files=files,
                                classes=_sorted_counts(manifest, "classes"),
                                properties=_sorted_counts(manifest, "properties"),
@@ -365,7 +436,7 @@ def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: st
 def _describe_dumps(graph: Graph, dataset: URIRef, manifest: dict, settings: Settings) -> None:
     base = settings.base_uri
     add = graph.add
-    for entry in manifest["files"]:
+    for entry in listed_files(manifest):
         if entry["role"] != "dump":
             continue
         url = mint_dump_uri(base, entry["name"])
