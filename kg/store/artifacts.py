@@ -144,7 +144,7 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
                       location: Path | None = None) -> tuple[list[dict], dict]:
     """The three dumps' manifest entries, and the statistics of the passes that wrote them (the
     N-Quads one in a second process when the store's ``location`` is given)."""
-    stats = GraphStats(base, describe=True)
+    stats = GraphStats(base, describe=True, spill=directory)  # the sort's runs beside the dumps, not in /tmp
     with ExitStack() as stack:
         if location is not None:
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
@@ -156,7 +156,7 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
                 ntriples.out.write(batch)
                 return batch
 
-            batches = map(also, sorted_batches(store, stats.add))
+            batches = map(also, sorted_batches(store, stats.add, directory))
             ox.serialize(parse_batches(batches), turtle.out, ox.RdfFormat.TURTLE, prefixes=dump_prefixes(base))
             stats.end()
             turtle.count = ntriples.count = stats.triples

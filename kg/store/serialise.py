@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -77,8 +78,8 @@ class SortedRuns:
     when more follow, written to a temporary file; :meth:`merge` yields them all sorted, each once.
     Lines must not hold a newline (N-Triples terms and lines do not)."""
 
-    def __init__(self, run: int | None = None):
-        self.run = run or SORT_RUN
+    def __init__(self, run: int | None = None, directory: Path | None = None):
+        self.run, self.directory = run or SORT_RUN, directory
         self.batch: set[str] = set()
         self.files = ExitStack()
         self.spilled: list = []
@@ -86,7 +87,8 @@ class SortedRuns:
     def add(self, line: str) -> None:
         self.batch.add(line)
         if len(self.batch) >= self.run:
-            spill = self.files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
+            spill = self.files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n",
+                                                                     dir=self.directory))
             spill.writelines(f"{item}\n" for item in sorted(self.batch))
             spill.seek(0)
             self.spilled.append(spill)
@@ -107,7 +109,7 @@ BATCH_LINES = 4096  # N-Triples lines handed on at a time
 
 
 def sorted_batches(store: ox.Store, each: Callable[[str], None] | None = None,
-                   run: int | None = None) -> Iterator[bytes]:
+                   spill: Path | None = None) -> Iterator[bytes]:
     """The union of the graphs as N-Triples, each triple once, sorted; in batches of whole lines.
 
     RocksDB's indexes are ordered by term hashes, so the order is made here: pyoxigraph writes the
@@ -117,8 +119,10 @@ def sorted_batches(store: ox.Store, each: Callable[[str], None] | None = None,
     not grow with the store. Sorted output keeps a subject's triples together (Turtle groups them)
     and like IRIs side by side, which gzip rewards (a third smaller than the index's order at
     100,000 papers). ``each(line)`` sees every line (without its newline) before it is handed on.
+    The runs spill into ``spill`` (the system's temporary directory if None): about the size of
+    the uncompressed N-Triples, 9.4 GB at a million papers.
     """
-    runs = SortedRuns(run)
+    runs = SortedRuns(directory=spill)
     sink = _LineSink(lambda line: runs.add(_sort_key(line)))
     store.dump(sink, ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     sink.close()
@@ -236,10 +240,12 @@ class GraphStats:
     _versions: int = 0
     _article: bool = False
     _deprecated: bool = False
+    spill: Path | None = None
     _entity_prefix: str = ""
 
     def __post_init__(self) -> None:
         self._entity_prefix = f"<{self.base}"
+        self._objects.directory = self.spill
 
     def add(self, line: str) -> None:
         """One N-Triples line (without its newline), each triple once, the subjects in order."""
