@@ -97,6 +97,11 @@ def _non_negative_int(key: str, value: object, expected: str = "a non-negative i
     return number
 
 
+def _description_bound(key: str, value: object) -> int:
+    return _non_negative_int(key, value, "a non-negative int (0: every uncached description counts against "
+                                         "its client's share)")
+
+
 def _optional_positive_float(key: str, value: object) -> float | None:
     if value is None or value == "":
         return None
@@ -200,7 +205,11 @@ SETTINGS = (
             _positive(int)),
     Setting("client_concurrency", "KG_CLIENT_CONCURRENCY", 2,
             "Queries one client may have running or waiting per web worker (never the last free query process "
-            "while it holds one); more are refused with 429 and Retry-After.", _positive(int)),
+            "while it holds one), and large resource descriptions; more are refused with 429 and Retry-After.",
+            _positive(int)),
+    Setting("large_description_quads", "KG_LARGE_DESCRIPTION_QUADS", 10000,
+            "Quads a resource description may read and still be served without counting against its client's "
+            "share (KG_CLIENT_CONCURRENCY); a larger one takes a unit of it, or gets 429.", _description_bound),
     Setting("queue_timeout", "KG_QUEUE_TIMEOUT", None,
             "Seconds a query waits for a free query process before 503 and Retry-After; shorter than "
             "KG_QUERY_TIMEOUT (unset: half of it).", _optional_positive_float),
@@ -261,6 +270,7 @@ class Settings:
     max_query_bytes: int = _default("max_query_bytes")
     query_workers: int = _default("query_workers")
     client_concurrency: int = _default("client_concurrency")
+    large_description_quads: int = _default("large_description_quads")
     queue_timeout: float | None = _default("queue_timeout")
     trusted_proxies: int = _default("trusted_proxies")
     cache_bytes: int = _default("cache_bytes")

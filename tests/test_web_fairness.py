@@ -9,22 +9,32 @@ a CPU hog, with latencies, is `make fairness` (reliability/fairness.py, RELIABIL
 
 Clients are told apart by their loopback source address (127.0.0.2 floods, 127.0.0.3 asks cheap
 questions), or by X-Forwarded-For behind a trusted proxy.
+
+Resource descriptions: a cheap one (within KG_LARGE_DESCRIPTION_QUADS) is never refused, however
+many one client asks for at once (a crawler's or a link-traversal engine's burst: until issue 15 it
+took a unit of the client's share and got 429 past two per worker); a large one takes a unit of
+the client's share, so a client flooding them gets 429 while other clients are served.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
-from conftest import SAMPLE, LiveServer, make_settings, running_oxigraph, serving, sparql_from
-from kg.config import load_settings
+from conftest import SAMPLE, LiveServer, in_process, make_settings, running_oxigraph, serving, sparql_from
+from kg.config import Settings, load_settings
 from kg.errors import ConfigError
 from kg.pipeline import ingest
 from kg.store import open_store
+from kg.web.context import get_gates
+from kg.web.describe import description_size
 from kg.web.fairness import ClientGate, gates_for
 
 FLOOD = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs into any limit
@@ -61,6 +71,36 @@ class Clock:
 def ask(server: LiveServer, source: str, query: str, clock: Clock, timeout: float = 20, **headers: str) -> Answer:
     status, answer_headers, _body = sparql_from(server, source, query, timeout, **headers)
     return Answer(status, dict(answer_headers), clock.tick())
+
+
+def get_from(server: LiveServer, source: str, path: str, clock: Clock, timeout: float = 30) -> Answer:
+    """GET ``path`` from the loopback address ``source`` (a distinct client for kg's fairness gates)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout, source_address=(source, 0))
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return Answer(response.status, dict(response.msg), clock.tick())
+    finally:
+        connection.close()
+
+
+def all_at_once(calls: list) -> list:
+    """Run each call in its own thread, released together (a barrier), and return their results in order."""
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int, call) -> None:
+        start.wait(30)
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(index, call), daemon=True) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a request never came back"
+    return results
 
 
 @contextmanager
@@ -331,3 +371,131 @@ def test_the_wait_in_line_is_shorter_than_the_time_limit():
     assert load_settings({"KG_QUERY_TIMEOUT": "4", "KG_QUEUE_TIMEOUT": "1.5"}).queue_wait == 1.5
     with pytest.raises(ConfigError, match="KG_QUEUE_TIMEOUT.*fewer seconds than the query time limit"):
         load_settings({"KG_QUERY_TIMEOUT": "4", "KG_QUEUE_TIMEOUT": "4"})
+
+
+# -- resource descriptions -----------------------------------------------------------------------
+
+PROLIFIC_WORKS = 120
+BOUND = 100  # quads: the prolific author (two per work), the venue and the source are past it; the rest are not
+
+
+@pytest.fixture(scope="module", params=["local", "remote"])
+def prolific(request, tmp_path_factory) -> Iterator[Settings]:
+    """A store (a directory, or `oxigraph serve`) where one author has PROLIFIC_WORKS works, each with a
+    co-author of its own, all in one journal, and KG_LARGE_DESCRIPTION_QUADS=BOUND: the author, the
+    journal and the source are large, every work, version and co-author is cheap."""
+    directory = tmp_path_factory.mktemp(f"prolific-{request.param}")
+    records = directory / "prolific.jsonl"
+    with open(records, "w", encoding="utf-8") as out:
+        for i in range(PROLIFIC_WORKS):
+            out.write(json.dumps({"type": "paper", "title": f"Study {i} of reading in parallel",
+                                  "authors": ["Prolific Example", f"Helper {i} Example"], "year": 2000 + i % 25,
+                                  "venue": "Journal of Examples", "venue_kind": "journal"}) + "\n")
+    options = {"base_uri": "http://127.0.0.1:5000/", "large_description_quads": BOUND}
+    with ExitStack() as running:
+        if request.param == "remote":
+            url = running.enter_context(running_oxigraph(directory, timeout_s=LIMIT + 5))
+            settings = make_settings(url, artifacts_dir=directory / "artifacts", **options)
+        else:
+            settings = make_settings(directory / "store", **options)
+        ingest([records], settings)
+        yield settings
+
+
+LARGE = ["/author/prolific-example", "/venue/journal-of-examples", "/source/prolific"]
+CHEAP = [f"/paper/study-{i}-of-reading-in-parallel" for i in range(6)] + [f"/author/helper-{i}-example"
+                                                                            for i in range(6)]
+
+
+def test_a_descriptions_size_is_read_with_a_bound(prolific):
+    store = open_store(prolific.store, prolific.base_uri)
+    try:
+        def size(path: str, limit: int = 1_000_000) -> int:
+            return description_size(store, prolific.base_uri + path.lstrip("/"), limit)
+
+        assert size(LARGE[0]) >= 2 * PROLIFIC_WORKS  # schema:author and foaf:made, per work
+        assert size(LARGE[0], BOUND + 1) == BOUND + 1  # counted no further than asked
+        assert [size(path) > BOUND for path in LARGE] == [True] * len(LARGE)
+        assert [size(path) <= BOUND for path in CHEAP] == [True] * len(CHEAP)
+        assert size(CHEAP[0] + "/journal-of-examples-2000-journal-article") <= BOUND  # a version
+    finally:
+        store.close()
+
+
+def test_a_full_share_refuses_a_clients_large_descriptions_and_none_of_its_cheap_ones(prolific):
+    """The share is held here as two large descriptions under way would hold it: the client's large
+    pages get 429, its cheap pages and another client's large ones are served."""
+    with in_process(replace(prolific, cache_bytes=0)) as app:  # no cache: every answer is read from the store
+        client = app.test_client()
+        with app.app_context():
+            gate = get_gates()["describe"]
+
+        def status(path: str, source: str) -> int:
+            return client.get(path, environ_base={"REMOTE_ADDR": source}).status_code
+
+        with holding(gate, "127.0.0.2"), holding(gate, "127.0.0.2"):
+            refused = client.get(LARGE[0] + ".ttl", environ_base={"REMOTE_ADDR": "127.0.0.2"})
+            assert refused.status_code == 429
+            assert int(refused.headers["Retry-After"]) >= 1
+            assert "127.0.0.2 already has 2 large descriptions" in refused.get_data(as_text=True)
+            assert [status(path, "127.0.0.2") for path in LARGE] == [429] * len(LARGE)
+            assert [status(path + suffix, "127.0.0.2") for path in CHEAP for suffix in ("", ".ttl")] == \
+                [200] * 2 * len(CHEAP)
+            assert [status(path, "127.0.0.3") for path in LARGE] == [200] * len(LARGE)
+        assert gate.asked("127.0.0.2") == 0
+        assert [status(path, "127.0.0.2") for path in LARGE] == [200] * len(LARGE)
+
+
+@pytest.mark.parametrize("store", ["local", "remote"])
+def test_a_dozen_parallel_uncached_documents_from_one_client_are_all_served(tmp_path, store):
+    """The burst of a crawler or a link-traversal engine (Comunica fetches about ten documents at
+    once): with the default share and workers, every one of 24 documents asked for at once, none
+    cached, is 200."""
+    clock = Clock()
+    with sample_server(tmp_path, store) as server:
+        base = "http://127.0.0.1:5000"
+        query = f"SELECT ?w WHERE {{ <{base}/author/leon-bottou> <http://xmlns.com/foaf/0.1/made> ?w }}"
+        status, _headers, body = sparql_from(server, "127.0.0.9", query)  # another client: nothing cached
+        assert status == 200
+        works = [row["w"]["value"].removeprefix(base) for row in json.loads(body)["results"]["bindings"]]
+        documents = [work + suffix for work in works for suffix in (".ttl", ".jsonld")][:24]
+        assert len(documents) == 24
+        answers = all_at_once([lambda path=path: get_from(server, "127.0.0.2", path, clock) for path in documents])
+    assert [answer.status for answer in answers] == [200] * len(documents)
+
+
+def test_a_client_flooding_large_descriptions_gets_429_while_others_are_served(prolific):
+    """One worker, a share of 1, no cache: 127.0.0.2 asks for large descriptions 8 at a time until it
+    is refused; meanwhile its own cheap documents and another client's large and cheap ones are served."""
+    clock = Clock()
+    flood: list[Answer] = []
+    stop, refused = threading.Event(), threading.Event()
+    env = {"KG_WEB_WORKERS": "1", "KG_CLIENT_CONCURRENCY": "1", "KG_CACHE_BYTES": "0",
+           "KG_LARGE_DESCRIPTION_QUADS": str(BOUND), "KG_PAGE_SIZE": str(PROLIFIC_WORKS)}
+    with serving(prolific, env=env) as server:
+
+        def flooder(offset: int) -> None:
+            for n in range(2_000):  # bounded; ends when the other clients have their answers
+                if stop.is_set():
+                    return
+                answer = get_from(server, "127.0.0.2", LARGE[(n + offset) % len(LARGE)], clock)
+                flood.append(answer)
+                if answer.status == 429:
+                    refused.set()
+
+        threads = [threading.Thread(target=flooder, args=(i,), daemon=True) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        try:
+            assert refused.wait(60), "the flood of large descriptions was never refused"
+            others = [get_from(server, "127.0.0.3", path, clock) for path in LARGE + CHEAP]
+            own_cheap = [get_from(server, "127.0.0.2", path + ".ttl", clock) for path in CHEAP]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(60)
+
+    assert [answer.status for answer in others] == [200] * len(LARGE + CHEAP)
+    assert [answer.status for answer in own_cheap] == [200] * len(CHEAP)
+    assert {answer.status for answer in flood} <= {200, 429}, flood
+    assert all(int(answer.headers["Retry-After"]) >= 1 for answer in flood if answer.status == 429)

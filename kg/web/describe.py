@@ -33,7 +33,7 @@ from rdflib.term import Node
 from kg.config import DEFAULTS
 from kg.store import Store
 from kg.uris import identity_graph_uri, inferred_graph_uri
-from kg.vocab import BIBO, DCTERMS, FOAF, SCHEMA, VOID, prefixes
+from kg.vocab import BIBO, DCTERMS, FOAF, SCHEMA, VOID, kg_namespace, prefixes
 
 Quad = tuple[Node, URIRef, Node, URIRef]
 Triple = tuple[Node, URIRef, Node]
@@ -277,6 +277,26 @@ def read_status(store: Store, uri: str) -> Status:
     known, deprecated, survivor = rows[0] if rows else (None, None, None)
     return Status(bool(known and known.toPython()), bool(deprecated is not None and deprecated.toPython()),
                   survivor if isinstance(survivor, URIRef) else None)
+
+
+def description_size(store: Store, uri: str, limit: int) -> int:
+    """How many quads describing ``uri`` reads where they are not bounded by the page, counted up to ``limit``.
+
+    The description of :func:`describe` reads one page of an inbound list, but counts and sorts the
+    whole list for it, and a person's or work's page explains it from all its mentions
+    (kg.store.explain). So what it costs grows with what this counts: the resource's own quads (a
+    person's ``foaf:made``, one per work), the quads that name it as a work's author, a version's
+    venue or a source's topic, its mentions in the identity graph, and, for a source, the quads of
+    its graph. The count stops at ``limit``, so this costs at most ``limit`` index rows however
+    large the resource is (kg.web.fairness admits a description by it).
+    """
+    kg = kg_namespace(store.base_uri)
+    inbound = " UNION ".join(f"{{ GRAPH ?g {{ ?s <{predicate}> <{uri}> }} }}"
+                             for predicate in (SCHEMA.author, SCHEMA.isPartOf, SCHEMA.about, kg.mentionOf))
+    _names, rows = store.select(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT ?g WHERE {{
+        {{ GRAPH ?g {{ <{uri}> ?p ?o }} }} UNION {inbound} UNION {{ GRAPH <{uri}> {{ ?s ?p ?o }} }}
+    }} LIMIT {limit} }}""")
+    return int(rows[0][0]) if rows else 0
 
 
 def describe(store: Store, uri: str, kind: str, page: int = 1, page_size: int = DEFAULTS.page_size) -> Description:

@@ -1,6 +1,6 @@
-"""Fairness: one client cannot take a web worker's query capacity from the others.
+"""Fairness: one client cannot take a web worker's expensive work from the others.
 
-Each web worker admits store work through two gates, per client address:
+Each web worker admits expensive store work through two gates, per client address:
 
 * **Queries** (the SPARQL endpoint) run in the worker's ``KG_QUERY_WORKERS`` query processes
   (kg.store.runner; for a remote store, that many queries forwarded at once). A client may hold
@@ -10,13 +10,21 @@ Each web worker admits store work through two gates, per client address:
   a flood cannot park the worker's threads in the queue. A request within its share that finds
   no process free waits in line for at most ``KG_QUEUE_TIMEOUT`` seconds (shorter than the time
   limit), then gets 503 with ``Retry-After``.
-* **Descriptions** (a resource page not in kg.web.cache) are read in the web thread; a client
-  may have ``KG_CLIENT_CONCURRENCY`` of them under way, and gets 429 past that.
+* **Large descriptions.** A resource page not in kg.web.cache is read in the web thread. First
+  its size is read with a bound (:func:`kg.web.describe.description_size`: the quads its
+  description reads beyond one page, counted up to ``KG_LARGE_DESCRIPTION_QUADS`` + 1, so this
+  costs at most that many index rows). A description within the bound is *cheap*: it is read
+  at once and is never refused, however many a client asks for at a time, since fetching a dozen
+  documents in parallel is what crawlers and link-traversal query engines do. A larger one (an
+  author with thousands of works, a venue's whole list, a source of a whole corpus) takes a
+  unit of the client's ``describe`` share (``KG_CLIENT_CONCURRENCY`` under way per client) before
+  the rest is read, and gets 429 past it; there is no shared bound on these.
 
 Answers from the cache cost nothing and pass no gate. So with two or more query processes, a
 client that floods runaway queries holds at most all but one of them, and every other client's
-query finds a process free, or one freed within the wait; what is and is not guaranteed is
-written in RELIABILITY.md ("Fairness").
+query finds a process free, or one freed within the wait; a client that floods large
+descriptions has at most its share of them under way; what is and is not guaranteed is written
+in RELIABILITY.md ("Fairness").
 
 The client is the TCP peer address, or, with ``KG_TRUSTED_PROXIES=N``, the address the N
 reverse proxies in front of kg put in ``X-Forwarded-For`` (werkzeug's ProxyFix).
@@ -44,10 +52,13 @@ class ClientGate:
         per_client: units one client may hold or wait for at once.
         wait: seconds a request within its share waits for a free unit before 503.
         retry_after: seconds to put in ``Retry-After``.
+        work: what a unit is for, in the plural, for the refusals' messages.
     """
 
-    def __init__(self, capacity: int | None, per_client: int, wait: float, retry_after: int):
+    def __init__(self, capacity: int | None, per_client: int, wait: float, retry_after: int,
+                 work: str = "queries"):
         self.capacity, self.per_client, self.wait, self.retry_after = capacity, per_client, wait, retry_after
+        self.work = work
         self.reserve = 1 if capacity is not None and capacity > 1 else 0  # kept for a client holding none
         self._held: Counter[str] = Counter()  # units in use, per client
         self._asked: Counter[str] = Counter()  # units in use or waited for, per client
@@ -65,7 +76,7 @@ class ClientGate:
         with self._changed:
             if self._asked[client] >= self.per_client:
                 raise TooManyRequests(
-                    f"{client} already has {self._asked[client]} queries running or waiting on this server "
+                    f"{client} already has {self._asked[client]} {self.work} running or waiting on this server "
                     f"(at most {self.per_client}); retry after {self.retry_after} s, or send fewer at once",
                     retry_after=self.retry_after)
             self._asked[client] += 1
@@ -115,11 +126,12 @@ class ClientGate:
 
 
 def gates_for(settings) -> dict[str, ClientGate]:
-    """This worker's gates: ``query`` for SPARQL queries, ``describe`` for resource descriptions."""
+    """This worker's gates: ``query`` for SPARQL queries, ``describe`` for large resource descriptions
+    (and identifier look-ups, kg.web.lookup)."""
     share, retry_after = settings.client_concurrency, settings.retry_after
     return {
         "query": ClientGate(settings.query_workers, share, settings.queue_wait, retry_after),
-        "describe": ClientGate(None, share, 0.0, retry_after),
+        "describe": ClientGate(None, share, 0.0, retry_after, work="large descriptions or look-ups"),
     }
 
 
@@ -127,4 +139,16 @@ def gates_for(settings) -> dict[str, ClientGate]:
 def client_slot(kind: str) -> Iterator[None]:
     """Hold one unit of the requesting client's share of ``kind`` work (see the module docstring)."""
     with get_gates()[kind].slot(request.remote_addr or "unknown"):
+        yield
+
+
+@contextmanager
+def description_slot(size: int, bound: int) -> Iterator[None]:
+    """Admit a resource description of ``size`` quads (kg.web.describe.description_size, counted up
+    to ``bound`` + 1): one within ``bound`` passes and is never refused; a larger one holds a unit
+    of the client's ``describe`` share while the block runs (429 past it)."""
+    if size <= bound:
+        yield
+        return
+    with client_slot("describe"):
         yield

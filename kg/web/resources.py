@@ -26,8 +26,8 @@ from kg.vocab import FOAF, HYDRA, SCHEMA
 from kg.web.cache import remember
 from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
 from kg.web.context import get_cache, get_settings, get_store
-from kg.web.describe import Description, Paging, describe, read_status
-from kg.web.fairness import client_slot
+from kg.web.describe import Description, Paging, describe, description_size, read_status
+from kg.web.fairness import description_slot
 from kg.web.http import (
     HTML,
     JSONLD,
@@ -134,9 +134,15 @@ def serve(target: Target) -> Response:
 
 
 def _render_page(store, target: Target, media: str, page: int) -> tuple[bytes, Paging]:
-    """A resource's description rendered in ``media``, with its paging."""
-    with client_slot("describe"):
-        description = describe(store, target.uri, target.kind, page, get_settings().page_size)
+    """A resource's description rendered in ``media``, with its paging.
+
+    Its size is read first, with a bound: a large description counts against its client's share
+    and may be refused with 429 before the rest is read; a cheap one never is (kg.web.fairness).
+    """
+    settings = get_settings()
+    bound = settings.large_description_quads
+    with description_slot(description_size(store, target.uri, bound + 1), bound):
+        description = describe(store, target.uri, target.kind, page, settings.page_size)
         if media == HTML and target.kind in ("author", "paper"):
             description.why = explain(store, target.uri)
     paging = description.paging or Paging(1, 1, 1)
