@@ -20,8 +20,14 @@ $(VENV)/.test-installed: $(BIN)/kg
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Comunica, pinned by tests/comunica/package-lock.json, for the link traversal test (Debian: nodejs npm)
+COMUNICA := tests/comunica/node_modules/.installed
+$(COMUNICA): tests/comunica/package.json tests/comunica/package-lock.json
+	npm ci --prefix tests/comunica --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(BIN)/kg
-install-test: $(VENV)/.test-installed
+install-test: $(VENV)/.test-installed $(COMUNICA)
 
 ## build: ingest the shipped sample records into $(STORE) and write its dumps (no-ops when done)
 build: $(BIN)/kg
@@ -104,4 +110,4 @@ lint: install-test
 	$(BIN)/ruff check kg tests server.py
 
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache test-artifacts
+	rm -rf $(VENV) $(STORE) .pytest_cache test-artifacts tests/comunica/node_modules
