@@ -22,12 +22,14 @@ class Format:
     rdflib: str | None = None  # rdflib's format name, where the web renders with rdflib
     keeps_graphs: bool = False  # holds named graphs
     w3c: str | None = None  # local name under http://www.w3.org/ns/formats/
+    aliases: tuple[str, ...] = ()  # other media types a client may ask for it by; answered as media_type
 
 
 TURTLE = Format("turtle", "text/turtle", "Turtle", "TURTLE", "graph", "ttl", "turtle", w3c="Turtle")
 NTRIPLES = Format("ntriples", "application/n-triples", "N-Triples", "N_TRIPLES", "graph", "nt", "nt", w3c="N-Triples")
 JSONLD = Format("jsonld", "application/ld+json", "JSON-LD", "JSON_LD", "graph", "jsonld", "json-ld", True, "JSON-LD")
-RDFXML = Format("rdfxml", "application/rdf+xml", "RDF/XML", "RDF_XML", "graph", "rdf", "xml", w3c="RDF_XML")
+RDFXML = Format("rdfxml", "application/rdf+xml", "RDF/XML", "RDF_XML", "graph", "rdf", "xml", w3c="RDF_XML",
+                aliases=("application/xml",))  # RFC 3870: RDF/XML is XML, and some clients ask for it so
 NQUADS = Format("nquads", "application/n-quads", "N-Quads", "N_QUADS", "graph", keeps_graphs=True, w3c="N-Quads")
 TRIG = Format("trig", "application/trig", "TriG", "TRIG", "graph", keeps_graphs=True, w3c="TriG")
 RESULTS_JSON = Format("json", "application/sparql-results+json", "SPARQL JSON", "JSON", "results",
@@ -43,6 +45,8 @@ DUMP_FORMATS = {name: GRAPH_FORMATS[name] for name in ("turtle", "ntriples", "nq
 PAGE_FORMATS = (TURTLE, JSONLD, RDFXML, NTRIPLES)
 """What a resource page, the VoID document and CONSTRUCT answers are offered in, by preference."""
 BY_MEDIA_TYPE = {f.media_type: f for f in (*GRAPH_FORMATS.values(), *RESULT_FORMATS.values())}
+ALIASES = {alias: f.media_type for f in GRAPH_FORMATS.values() for alias in f.aliases}
+"""A generic media type -> the graph format's own (``application/xml`` -> ``application/rdf+xml``)."""
 
 HTML = "text/html"
 JSON = "application/json"

@@ -1,7 +1,9 @@
 """HTTP for every endpoint: the media types offered, content negotiation, conditional GET, caching.
 
 Negotiation is Werkzeug's Accept parsing with q-values, and never falls back to a format the
-client did not accept (:func:`negotiate` raises 406). Conditional GET is Werkzeug's reading of
+client did not accept (:func:`negotiate` raises 406). A generic type that names a format offered
+(``application/xml`` for RDF/XML, kg.formats.ALIASES) is accepted for it, unless it is offered
+itself (SPARQL XML results are ``application/xml`` too). Conditional GET is Werkzeug's reading of
 RFC 9110 (If-None-Match, weakly compared, wins over If-Modified-Since), checked *before* a body
 is built, so a 304 costs neither a query nor a rendering (:func:`conditional`).
 """
@@ -59,8 +61,14 @@ def negotiate(offered: list[str]) -> str:
 
 @lru_cache(maxsize=1024)
 def best_match(accept: str, offered: tuple[str, ...]) -> str | None:
-    """Werkzeug's choice of ``offered`` for an Accept header, remembered: clients send few distinct ones."""
-    return parse_accept_header(accept, MIMEAccept).best_match(offered)
+    """Werkzeug's choice of ``offered`` for an Accept header, remembered: clients send few distinct ones.
+
+    The aliases of what is offered are offered after it, and answered as the type they name: a
+    client that asks for ``application/xml`` only gets RDF/XML, labelled ``application/rdf+xml``.
+    """
+    aliases = tuple(alias for alias, media in formats.ALIASES.items() if media in offered and alias not in offered)
+    best = parse_accept_header(accept, MIMEAccept).best_match(offered + aliases)
+    return formats.ALIASES[best] if best in aliases else best
 
 
 # -- conditional GET -----------------------------------------------------------------------------
