@@ -15,6 +15,7 @@ from kg.store import Store, open_configured_store
 from kg.web.cache import StateCache
 from kg.web.changes import blueprint as changes
 from kg.web.context import attach
+from kg.web.display import human_size
 from kg.web.dumps import blueprint as dumps
 from kg.web.errors import register_error_handlers
 from kg.web.fairness import gates_for
@@ -55,6 +56,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     register_error_handlers(app)
     app.after_request(_add_security_headers)
     app.context_processor(lambda: {"settings": settings})
+    app.add_template_filter(human_size, "filesize")  # sizes on pages: 16 MiB (exact bytes in a title)
     return app
 
 
