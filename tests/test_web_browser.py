@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's, driven by Playwright) on the real gunicorn server.
 
 Each test saves a full-page screenshot under test-artifacts/ and fails on any console error
-(a CSP violation included).
+(a CSP violation included). The SPARQL query and results page has its own: tests/test_web_sparql_page.py.
 """
 
 from __future__ import annotations
@@ -9,30 +9,6 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-
-
-def test_query_page_runs_a_query_and_shows_a_table(gunicorn_server, page):
-    page.goto(gunicorn_server.uri("sparql"))
-    expect(page.locator("h1")).to_have_text("SPARQL query")
-    page.fill("#query", "PREFIX schema: <https://schema.org/>\n"
-                        "SELECT ?name WHERE { ?p a schema:Person ; schema:name ?name } ORDER BY ?name")
-    page.click("#run")
-    rows = page.locator("#result-table tbody tr")
-    expect(rows).to_have_count(27)
-    expect(page.locator("#result-table")).to_contain_text("Léon Bottou")
-    expect(page.locator("#result-table thead")).to_contain_text("name")
-
-
-def test_query_page_loads_an_example_and_shows_errors(gunicorn_server, page):
-    page.goto(gunicorn_server.uri("sparql"))
-    page.locator("button.example", has_text="count-works-per-venue").click()
-    expect(page.locator("#query")).to_have_value(re.compile("COUNT\\(DISTINCT \\?work\\)"))
-    page.click("#run")
-    expect(page.locator("#result-table")).to_contain_text("NeurIPS")
-    page.expected_errors.append(400)
-    page.fill("#query", "SELECT ?x WHERE { ?x ")
-    page.click("#run")
-    expect(page.locator("#status")).to_contain_text("400")
 
 
 def test_home_page_searches_and_links_to_an_author(gunicorn_server, page):

@@ -345,10 +345,24 @@ def test_body_far_over_the_limit_is_413_before_it_is_read(gunicorn_server):
     assert reply.status == 413
 
 
-def test_syntax_error_is_400_with_the_parser_message(web_client):
+def test_syntax_error_is_400_with_the_parser_message_and_where_it_is(web_client):
     reply = query(web_client, BAD_QUERY)
     assert reply.status == 400
-    assert reply.detail() == parser_message(BAD_QUERY)
+    message = parser_message(BAD_QUERY)
+    assert message.startswith("error at 1:25: ")  # the parser stops past the '}' (the 24th character)
+    assert reply.detail() == f"{message}\nline 1, column 25:\n{BAD_QUERY}\n{' ' * 24}^"
+
+
+TABBED_ERROR = 'PREFIX schema: <https://schema.org/>\r\nSELECT ?n WHERE {\r\n\t?p schema:name "Léon" . BIND(1 AS 2) }'
+"""A syntax error on line 3, at the '2': after a tab and 'é' (one character, two bytes), lines ended by CR LF."""
+
+
+def test_syntax_error_caret_counts_characters_and_keeps_tabs(web_client):
+    message = parser_message(TABBED_ERROR)
+    assert message.startswith("error at 3:36: ")
+    detail = query(web_client, TABBED_ERROR).detail()
+    assert detail.splitlines()[-3:] == [
+        "line 3, column 36:", '\t?p schema:name "Léon" . BIND(1 AS 2) }', "\t" + " " * 34 + "^"]
 
 
 # -- plain requests: content negotiation ---------------------------------------------------------
@@ -432,7 +446,7 @@ def test_updates_are_refused_and_change_nothing(web_client):
 def test_update_sent_as_a_query_is_a_syntax_error(web_client):
     reply = call(web_client, "POST", body=form(query=INSERT), headers={"Accept": SPARQL_JSON})
     assert reply.status == 400
-    assert reply.detail() == parser_message(INSERT)
+    assert reply.detail().splitlines()[:2] == [parser_message(INSERT), "line 1, column 10:"]
     assert json.loads(query(web_client, ASK_INSERTED).body)["boolean"] is False
 
 
@@ -564,7 +578,7 @@ def test_service_description_is_turtle_by_default(web_client):
 
 
 class PageParser(HTMLParser):
-    """The scripts, example queries and textarea of the query page."""
+    """The scripts, example queries (the query of each example's link) and textarea of the query page."""
 
     def __init__(self):
         super().__init__()
@@ -578,8 +592,8 @@ class PageParser(HTMLParser):
         attributes = dict(attrs)
         if tag == "script":
             self.scripts.append(attributes)
-        elif tag == "button" and "data-query" in attributes:
-            self.examples.append(attributes["data-query"])
+        elif tag == "a" and attributes.get("class") == "example":
+            self.examples.append(urllib.parse.parse_qs(urllib.parse.urlsplit(attributes["href"]).query)["query"][0])
         self.in_textarea = tag == "textarea"
 
     def handle_endtag(self, tag):
@@ -608,10 +622,12 @@ def test_query_page_lists_the_examples_and_runs_no_inline_script(web_client):
         assert example.name in page.text and example.summary in page.text
     assert page.examples == [example.text for example in examples]
     assert "SELECT" in page.textarea
-    assert page.scripts == [{"src": "/static/query.js", "defer": None}]
+    assert {"src": "/static/query.js", "defer": None} in page.scripts
+    assert all(script.get("src", "").startswith("/static/") for script in page.scripts)  # none inline
     assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
     script = call(web_client, path="static/query.js")
     assert script.status == 200 and b"textContent" in script.body and b"innerHTML" not in script.body
+    assert "style-src 'self'" in reply.headers["Content-Security-Policy"] and "<style" not in reply.body.decode()
 
 
 def test_query_page_escapes_hostile_examples(restricted):
@@ -622,4 +638,4 @@ def test_query_page_escapes_hostile_examples(restricted):
     assert "</script><script>alert" not in body
     assert "&lt;/script&gt;&lt;script&gt;alert(" in body
     assert hostile[0].summary in page.text
-    assert [s.get("src") for s in page.scripts] == ["/static/query.js"]
+    assert all(script.get("src", "").startswith("/static/") for script in page.scripts)

@@ -5,9 +5,16 @@ Implements the query operation of https://www.w3.org/TR/sparql11-protocol/#query
 answers a GET without a query with a service description
 (https://www.w3.org/TR/sparql11-service-description/), or a query page when a browser asks.
 
-Status codes: 400 malformed request or query (the parser's message), 403 update, 406 no
-acceptable format, 413 query text too long, 415 unsupported POST body, 422 result over the
-size cap, 503 query stopped at the time limit (with Retry-After).
+A client that prefers HTML to every result format (a browser) gets the results as a page: the
+query in its editor, a table of the answer (kg.web.sparql_page), download links. Its query runs
+exactly as every other client's: the same limits, fairness and cache. The ``accept`` parameter
+stands for the Accept header where a link cannot send one (the download links); ``format``,
+``output`` and ``results`` are left alone, since SPARQLWrapper sends them with values of its own.
+
+Status codes: 400 malformed request or query (the parser's message, with the line, column and a
+caret under the place), 403 update, 406 no acceptable format, 413 query text too long, 415
+unsupported POST body, 422 result over the size cap, 503 query stopped at the time limit (with
+Retry-After).
 """
 
 from __future__ import annotations
@@ -16,17 +23,19 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, RequestEntityTooLarge, UnsupportedMediaType
 
 from kg import formats
+from kg.errors import QueryRefused, QueryTimeout, ResultTooLarge
 from kg.store import QueryAnswer, list_queries
-from kg.vocab import DCTERMS, FORMATS, SD, VOID
+from kg.vocab import DCTERMS, FORMATS, SD, VOID, dump_prefixes
 from kg.web.cache import remember
 from kg.web.context import current_manifest, get_cache, get_settings, get_store
 from kg.web.fairness import client_slot
-from kg.web.http import HTML, RDF_TYPES, best_match, negotiate, rdflib_format
+from kg.web.http import HTML, RDF_TYPES, best_match, rdflib_format
+from kg.web.sparql_page import HTML_ROWS, SyntaxErrorAt, Terms, downloads, read_results
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -47,6 +56,10 @@ ALL_TYPES = [*SOLUTION_TYPES, *GRAPH_TYPES]
 FORMAT_IRIS = [FORMATS[f.w3c] for f in (*formats.RESULT_FORMATS.values(),
                                          *(formats.BY_MEDIA_TYPE[media] for media in GRAPH_TYPES))]
 KINDS = {"select": "solutions", "ask": "boolean", "construct": "graph", "describe": "graph"}
+FAMILIES = {"solutions": SOLUTION_TYPES, "boolean": BOOLEAN_TYPES, "graph": GRAPH_TYPES}
+MAX_GET_TARGET = 8000
+"""Longest path and query string the page sends by GET (gunicorn refuses a request line over 8190
+bytes): a longer query is posted by the form, and its download links are forms that post it."""
 
 # Skips IRIs (which may hold '#') and comments, so the prologue can be read to find the query form.
 _IRI_OR_COMMENT = re.compile(r"(<[^<>\"{}|^`\\\s]*>)|#[^\n]*")
@@ -147,6 +160,19 @@ def check_query_size(text: str) -> str:
     return text
 
 
+def accept_value() -> str | None:
+    """The request's Accept header, or the ``accept`` parameter that stands for it in a link (from
+    the URL, or a form's body); None when neither says anything."""
+    values = request.args.getlist("accept")
+    if request.method == "POST" and request.mimetype == FORM:
+        values += request.form.getlist("accept")
+    if len(values) > 1:
+        raise BadRequest(f"at most one accept parameter is allowed; this request has {len(values)}")
+    if values and values[0].strip():
+        return values[0]
+    return request.headers.get("Accept") or None
+
+
 def dataset_parameter(name: str) -> list[str]:
     """A repeatable dataset parameter, from the URL and, for a form POST, the body; each an absolute IRI."""
     values = request.args.getlist(name)
@@ -165,13 +191,33 @@ def dataset_parameter(name: str) -> list[str]:
 
 def answer_query(query: ProtocolQuery) -> Response:
     form = query_form(query.text)
+    if prefers_html(form):
+        return results_page(query)
     chosen = choose_media_types(form)
-    settings = get_settings()
     results_type = chosen["boolean"] if form == "ask" else chosen["solutions"]
     graph_type = chosen["graph"]
-    options = {"results_format": SOLUTION_TYPES[results_type] if results_type else "json",
-               "graph_format": GRAPH_TYPES[graph_type] if graph_type else "turtle"}
-    store = get_store()
+    try:
+        answer = run_query(query, SOLUTION_TYPES[results_type] if results_type else "json",
+                           GRAPH_TYPES[graph_type] if graph_type else "turtle")
+    except QueryRefused as exc:
+        where = SyntaxErrorAt.find(str(exc), query.text)
+        if where is None:
+            raise
+        raise QueryRefused(where.explain(str(exc))) from exc
+    media_type = chosen[answer.kind]
+    if media_type is None:
+        raise NotAcceptable(f"the answer is a {answer.kind} result, and none of its formats is acceptable")
+    return Response(answer.body, mimetype=media_type)
+
+
+def run_query(query: ProtocolQuery, results_format: str, graph_format: str) -> QueryAnswer:
+    """Run a client's query within its share of the query processes, or answer it from the cache.
+
+    Raises:
+        QueryRefused, QueryTimeout, ResultTooLarge: as the store says (and the fairness gate's refusals).
+    """
+    settings, store = get_settings(), get_store()
+    options = {"results_format": results_format, "graph_format": graph_format}
 
     def run() -> QueryAnswer:
         with client_slot("query"):  # its refusals are answered in kg.web.errors, and never kept
@@ -179,11 +225,7 @@ def answer_query(query: ProtocolQuery) -> Response:
                                    default_graphs=query.default_graphs, named_graphs=query.named_graphs, **options)
 
     key = ("sparql", query.text, tuple(query.default_graphs), tuple(query.named_graphs), *options.values())
-    answer = remember(get_cache(), store.state(), key, run, lambda kept: len(kept.body) + len(query.text))
-    media_type = chosen[answer.kind]
-    if media_type is None:
-        raise NotAcceptable(f"the answer is a {answer.kind} result, and none of its formats is acceptable")
-    return Response(answer.body, mimetype=media_type)
+    return remember(get_cache(), store.state(), key, run, lambda kept: len(kept.body) + len(query.text))
 
 
 def query_form(text: str) -> str | None:
@@ -198,7 +240,7 @@ def choose_media_types(form: str | None) -> dict[str, str | None]:
     Raises:
         NotAcceptable: nothing is acceptable, or nothing for the query's form (HTTP 406).
     """
-    negotiate(ALL_TYPES)
+    negotiated(ALL_TYPES)
     solution_types = SOLUTION_TYPES if form == "select" else BOOLEAN_TYPES
     chosen = {"solutions": best_accepted(solution_types), "boolean": best_accepted(BOOLEAN_TYPES),
               "graph": best_accepted(GRAPH_TYPES)}
@@ -210,27 +252,88 @@ def choose_media_types(form: str | None) -> dict[str, str | None]:
 
 
 def best_accepted(offered: dict[str, str]) -> str | None:
-    accept = request.headers.get("Accept")
+    accept = accept_value()
     if not accept:
         return next(iter(offered))
     return best_match(accept, tuple(offered))
+
+
+def negotiated(offered: list[str]) -> str:
+    """The best of ``offered`` for the Accept header or ``accept`` parameter; the first without either.
+
+    Raises:
+        NotAcceptable: nothing offered is acceptable (HTTP 406), naming what is available.
+    """
+    accept = accept_value()
+    if not accept:
+        return offered[0]
+    best = best_match(accept, tuple(offered))
+    if best is None:
+        raise NotAcceptable(f"none of the accepted types is available here; available: {', '.join(offered)}")
+    return best
+
+
+def prefers_html(form: str | None) -> bool:
+    """Whether the client prefers HTML to every format of the query's answer (as browsers do).
+
+    HTML is offered last, so it wins only by a higher q-value or a more specific match: ``*/*``,
+    ``text/*`` or no Accept at all keep today's formats.
+    """
+    accept = accept_value()
+    offered = (*(FAMILIES[KINDS[form]] if form else ALL_TYPES), HTML)
+    return bool(accept) and best_match(accept, offered) == HTML
 
 
 # -- service description and query page ----------------------------------------------------------
 
 
 def describe_service() -> Response:
-    media_type = negotiate([*RDF_TYPES, HTML])
+    media_type = negotiated([*RDF_TYPES, HTML])
     if media_type == HTML:
-        return Response(query_page(), mimetype=HTML)
+        return query_page(None)
     body = remember(get_cache(), get_store().state(), ("service", media_type),
                     lambda: service_description().serialize(format=rdflib_format(media_type)).encode("utf-8"), len)
     return Response(body, mimetype=media_type)
 
 
-def query_page() -> str:
-    examples = list_queries(get_settings().queries_dir)
-    return render_template("sparql.html", examples=examples, default_query=DEFAULT_QUERY)
+def results_page(query: ProtocolQuery) -> Response:
+    """The query page with the query's answer as a table, or with why there is none.
+
+    The query runs as every client's does; the errors a client's query meets are shown on the
+    page with their status (a syntax error with its place), the rest are answered as everywhere.
+    """
+    settings = get_settings()
+    try:
+        answer = run_query(query, "json", "ntriples")
+    except (QueryRefused, QueryTimeout, ResultTooLarge) as exc:
+        headers = {"Retry-After": str(settings.retry_after)} if exc.retry_after else {}
+        where = SyntaxErrorAt.find(str(exc), query.text) if isinstance(exc, QueryRefused) else None
+        error = {"status": exc.http_status, "title": exc.title, "detail": str(exc), "where": where}
+        return query_page(query, error=error, status=exc.http_status, headers=headers)
+    terms = Terms(settings.base_uri, url_for("home.home"), dump_prefixes(settings.base_uri))
+    results = read_results(answer, terms, HTML_ROWS)
+    return query_page(query, results=results, downloads=downloads(results.kind, lambda media_type: url_for(
+        "sparql.endpoint", query=query.text, accept=media_type, **dataset_of(query)), fits_in_a_url))
+
+
+def query_page(query: ProtocolQuery | None, status: int = 200, headers: dict | None = None, **shown) -> Response:
+    """The query page: the editor (with ``query``, else an example), the examples, and what ``shown`` holds."""
+    examples = [(example, url_for("sparql.endpoint", query=example.text))
+                for example in list_queries(get_settings().queries_dir)]
+    body = render_template("sparql.html", examples=examples, query=query, default_query=DEFAULT_QUERY,
+                           dataset=dataset_of(query) if query else {}, max_get_target=MAX_GET_TARGET, **shown)
+    return Response(body, status=status, headers=headers, mimetype=HTML)
+
+
+def dataset_of(query: ProtocolQuery) -> dict[str, list[str]]:
+    """The query's protocol dataset as request parameters."""
+    parameters = {"default-graph-uri": query.default_graphs, "named-graph-uri": query.named_graphs}
+    return {name: graphs for name, graphs in parameters.items() if graphs}
+
+
+def fits_in_a_url(target: str) -> bool:
+    """Whether a path and query string is short enough to be sent by GET."""
+    return len(target) <= MAX_GET_TARGET
 
 
 def service_description() -> Graph:
