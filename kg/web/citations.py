@@ -1,8 +1,12 @@
-"""Citations of a work: BibTeX, CSL-JSON and RIS, built from its bounded description.
+"""Citations of a work: BibTeX, CSL-JSON and RIS, built from its bounded description, and the
+reference a person reads on the work's page, formatted from the same CSL-JSON.
 
-Hand-written, because each format needs a few lines and kg has no dependency for them:
+The three formats are hand-written, because each needs a few lines:
 BibTeX (https://www.bibtex.org/Format/), CSL-JSON (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
-and RIS (https://en.wikipedia.org/wiki/RIS_(file_format)).
+and RIS (https://en.wikipedia.org/wiki/RIS_(file_format)). The readable reference is not: it is
+the CSL-JSON item run through citeproc-py (a CSL 1.0 processor) with the CSL project's APA 7th
+edition style, shipped in ``kg/web/styles/apa.csl`` (CC BY-SA 3.0, as its ``<rights>`` says),
+as plain text: the page escapes it like any other text.
 
 Venue, year and type come from the earliest version that is not a preprint (else the earliest
 version); the author order from the ``bibo:authorList`` of that version's source when it gives
@@ -13,9 +17,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from anyascii import anyascii
+from citeproc import Citation as CslCitation
+from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
@@ -169,18 +179,58 @@ def format_bibtex(citation: Citation) -> str:
 
 # -- CSL-JSON and RIS --------------------------------------------------------------------------
 
-def format_csl_json(citation: Citation) -> str:
+def csl_item(citation: Citation) -> dict:
+    """The work as one CSL-JSON item. A preprint is an ``article`` whose server is its publisher,
+    with the genre ``Preprint``, as Zotero gives one; it is in no container."""
     _entry, _field, csl_type, _ris = ENTRY_TYPES.get(citation.fabio_type, OTHER_TYPE)
     item: dict = {"id": citation.uri, "type": csl_type, "title": citation.title,
                   "author": [{"family": family, "given": given} for family, given in citation.authors],
                   "URL": citation.uri}
     if citation.year:
         item["issued"] = {"date-parts": [[int(citation.year)]]}
-    if citation.venue:
+    if citation.venue and citation.fabio_type == FABIO.Preprint:
+        item["publisher"], item["genre"] = citation.venue, "Preprint"
+    elif citation.venue:
         item["container-title"] = citation.venue
     if citation.abstract:
         item["abstract"] = citation.abstract
-    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+    return item
+
+
+def format_csl_json(citation: Citation) -> str:
+    return json.dumps([csl_item(citation)], ensure_ascii=False, indent=2) + "\n"
+
+
+# -- the reference people read -----------------------------------------------------------------
+
+STYLE = Path(__file__).parent / "styles" / "apa.csl"
+STYLE_NAME = "APA (7th edition)"
+
+
+_STYLE_LOCK = threading.Lock()  # citeproc-py keeps a rendering's state on the style's elements
+
+
+@cache
+def _style() -> CitationStylesStyle:
+    """The CSL style, parsed once per process (citeproc-py reads it with lxml)."""
+    return CitationStylesStyle(str(STYLE), validate=False)
+
+
+def format_reference(citation: Citation) -> str:
+    """The work's reference in :data:`STYLE_NAME`, as plain text, from its CSL-JSON item.
+
+    >>> format_reference(Citation("http://x/paper/a", "A Simple Proof", [("Défossez", "Alexandre"),
+    ...     ("van Gogh", "Vincent")], "2022", "TMLR", FABIO.JournalArticle, None))
+    'Défossez, A., & van Gogh, V. (2022). A Simple Proof. TMLR. http://x/paper/a'
+    """
+    item = csl_item(citation)
+    item.pop("abstract", None)  # a reference does not quote it
+    item["id"] = "work"  # citeproc-py looks items up by a lower-cased id
+    item["author"] = [{key: value for key, value in name.items() if value} for name in item["author"]]
+    with _STYLE_LOCK:
+        bibliography = CitationStylesBibliography(_style(), CiteProcJSON([item]), formatter.plain)
+        bibliography.register(CslCitation([CitationItem("work")]))
+        return str(bibliography.bibliography()[0])
 
 
 def format_ris(citation: Citation) -> str:

@@ -82,6 +82,26 @@ class Said:
 
 
 @dataclass
+class Stated:
+    """One value, with the graphs that state it and the subjects it is stated of (:meth:`Description.distinct`)."""
+
+    value: Node
+    graphs: list[URIRef]
+    subjects: list[Node]
+
+
+@dataclass(frozen=True)
+class Authorship:
+    """A work's authors as one list (:meth:`Description.authorship`)."""
+
+    persons: list[Node]
+    graphs: list[URIRef]  # the graphs of the list the order comes from
+    order_by: list[URIRef]  # the same, when they give an order (none when no source does)
+    unordered_by: list[URIRef]  # graphs that name authors without an order
+    other_orders: list[tuple[list[Node], list[URIRef]]]  # ordered lists that differ from the first
+
+
+@dataclass
 class Description:
     """What the store says about one resource and its neighbourhood, with the graph of each triple."""
 
@@ -184,12 +204,49 @@ class Description:
         """How a value reads on a page: a literal as it is, a resource by its label."""
         if isinstance(node, Literal):
             return str(node)
-        return "(an RDF list)" if isinstance(node, BNode) else self.label(node)
+        if isinstance(node, BNode):
+            items = self.list_items(node)
+            return "(an RDF list)" if items is None else ", ".join(self.text(item) for item in items)
+        return self.label(node)
 
-    def statements(self, subject: Node) -> list[tuple[str, Node, list[Said]]]:
-        """Every (property, value, who said it) about ``subject``, for the pages' full table."""
+    def list_items(self, node: Node) -> list[Node] | None:
+        """The members of the ``rdf:List`` that starts at ``node``, in order; None when it is not one.
+
+        A list whose cells the description does not hold to the end (or that loops) is cut where
+        its cells stop, so a page shows what it has rather than nothing.
+        """
+        if node != RDF.nil and (node, RDF.first) not in self._index:
+            return None
+        items: list[Node] = []
+        seen: set[Node] = set()
+        while node != RDF.nil and node not in seen and (node, RDF.first) in self._index:
+            seen.add(node)
+            items.extend(self.values(node, RDF.first))
+            node = self.first(node, RDF.rest) or RDF.nil
+        return items
+
+    def distinct(self, subjects: Iterable[Node], curie: str | URIRef) -> list[Stated]:
+        """Each value of ``curie`` on any of ``subjects`` once, with every graph and subject stating it.
+
+        A page says a thing once with all its sources beside it: a work's abstract, given by two
+        sources for the work and again for each source's version, is one entry here.
+        """
+        found: dict[Node, Stated] = {}
+        for subject in subjects:
+            for value in self.values(subject, curie):
+                entry = found.setdefault(value, Stated(value, [], []))
+                entry.subjects.append(subject)
+                entry.graphs.extend(g for g in self.graphs(subject, curie, value) if g not in entry.graphs)
+        for entry in found.values():
+            entry.graphs.sort(key=str)
+        return list(found.values())
+
+    def statements(self, subject: Node, leave_out: Iterable[str] = ()) -> list[tuple[str, Node, list[Said]]]:
+        """Every (property, value, who said it) about ``subject``, for the pages' full table; the
+        properties named in ``leave_out`` (CURIEs) are those the page shows elsewhere."""
+        skipped = {self.term(curie) for curie in leave_out}
         return [(self.curie(p), o, self.said_by(subject, p, o))
-                for p in self.predicates(subject) for o in self.values(subject, p)]
+                for p in self.predicates(subject) if p not in skipped for o in self.values(subject, p)]
 
     def curie(self, iri: Node) -> str:
         """``schema:name`` for a full IRI when a prefix fits, else the IRI itself."""
@@ -237,6 +294,45 @@ class Description:
                 key = (tuple(sorted(persons, key=self.label)), False)
                 groups.setdefault(key, []).append(graph)
         return [(list(persons), graphs, ordered) for (persons, ordered), graphs in groups.items()]
+
+    def authorship(self, work: Node) -> Authorship:
+        """A work's authors to show once each: in the order of the longest list a source gives (the
+        first of :func:`kg.web.resources.schema_org`'s), then any other source's authors, by name."""
+        groups = sorted(self.author_groups(work), key=lambda group: (not group[2], -len(group[0])))
+        if not groups:
+            return Authorship([], [], [], [], [])
+        persons, graphs, ordered = groups[0]
+        extra = {p for members, _graphs, in_order in groups[1:] if not in_order for p in members} - set(persons)
+        unordered = {g for _members, stating, in_order in groups if not in_order for g in stating}
+        return Authorship(
+            persons=[*persons, *sorted(extra, key=self.label)],
+            graphs=graphs,
+            order_by=graphs if ordered else [],
+            unordered_by=sorted(unordered, key=str),
+            other_orders=[(members, stating) for members, stating, in_order in groups[1:] if in_order])
+
+    def facts(self, subject: Node, curies: Iterable[str]) -> list[tuple[str, Stated]]:
+        """(property, value with its graphs) for each of ``curies`` on ``subject``, in that order."""
+        return [(curie, stated) for curie in curies for stated in self.distinct([subject], curie)]
+
+    @staticmethod
+    def common_graphs(facts: list[tuple[str, Stated]]) -> list[URIRef] | None:
+        """The graphs that state every one of ``facts``, when all are stated by the same ones; else None."""
+        found = {tuple(stated.graphs) for _curie, stated in facts}
+        return list(found.pop()) if len(found) == 1 else None
+
+    def names(self, subject: Node) -> list[tuple[Node, list[URIRef], list[URIRef], bool]]:
+        """Each name of a person once: (name, graphs that chose it, graphs that write it so, display name?).
+
+        Identity resolution chooses a display name (``schema:name``) and keeps the other spellings
+        (``schema:alternateName``); each source's own spelling is its ``kg:statedName``.
+        """
+        chosen = self.distinct([subject], SCHEMA.name) + self.distinct([subject], SCHEMA.alternateName)
+        written = {stated.value: stated.graphs for stated in self.distinct([subject], "kg:statedName")}
+        display = {stated.value for stated in self.distinct([subject], SCHEMA.name)}
+        names = [(s.value, s.graphs, written.pop(s.value, []), s.value in display) for s in chosen]
+        names += [(value, [], graphs, False) for value, graphs in written.items()]
+        return names
 
     def coauthors(self) -> list[tuple[Node, int]]:
         """A person's co-authors on the works of this page, most shared works first."""

@@ -24,7 +24,16 @@ from kg.store.explain import explain
 from kg.uris import SLUG_PATTERN, parse_uri
 from kg.vocab import FOAF, HYDRA, SCHEMA
 from kg.web.cache import remember
-from kg.web.citations import BIBTEX, CITATION_TYPES, CSL_JSON, RIS, render_citation
+from kg.web.citations import (
+    BIBTEX,
+    CITATION_TYPES,
+    CSL_JSON,
+    RIS,
+    STYLE_NAME,
+    format_reference,
+    read_citation,
+    render_citation,
+)
 from kg.web.context import get_cache, get_settings, get_store
 from kg.web.describe import Description, Paging, describe, description_size, read_status
 from kg.web.fairness import description_slot
@@ -246,8 +255,25 @@ def render_html(d: Description, target: Target) -> str:
         pages["prev"] = page_url(target.requested, paging.page - 1)
     if paging is not None and paging.has_next:
         pages["next"] = page_url(target.requested, paging.page + 1)
+    extra = {}
+    if target.kind == "paper":
+        citation = read_citation(d)
+        # each wording once, the one the citation quotes first (the published version's)
+        abstracts = sorted(d.distinct([d.uri, *d.versions(d.uri)], SCHEMA.abstract),
+                           key=lambda stated: str(stated.value) != citation.abstract)
+        extra = {"reference": format_reference(citation), "reference_style": STYLE_NAME, "abstracts": abstracts}
     return render_template(f"{target.kind}.html", d=d, alternates=alternates(target), pages=pages, why=d.why,
-                           jsonld=schema_org(d), citations=[a for a in alternates(target) if a[1] in CITATION_TYPES])
+                           mentions=mention_groups(d.why), jsonld=schema_org(d),
+                           citations=[a for a in alternates(target) if a[1] in CITATION_TYPES], **extra)
+
+
+def mention_groups(why) -> list[tuple[object, int]]:
+    """The mentions of an explanation, each distinct one once with how many times it occurs (a
+    cluster page names its subject once per paper: eleven lines saying the same)."""
+    counts: dict[tuple, list] = {}
+    for mention in why.mentions if why else ():
+        counts.setdefault((mention.source, mention.says, mention.reasons), [mention, 0])[1] += 1
+    return [(mention, count) for mention, count in counts.values()]
 
 
 def schema_org(d: Description) -> dict:
