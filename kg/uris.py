@@ -70,6 +70,25 @@ def inferred_graph_uri(base: str) -> URIRef:
     return URIRef(f"{base}graph/inferred")
 
 
+GRAPH_NAMES = ("identity", "inferred", "curation")
+"""The named graphs kg keeps besides one per source document (``{base}graph/{name}``)."""
+
+
+def graph_uri(base: str, name: str) -> URIRef:
+    """``{base}graph/{name}``: one of :data:`GRAPH_NAMES` (the identity, inferred, curation graphs)."""
+    return URIRef(f"{base}graph/{name}")
+
+
+def graph_kind(base: str, graph: str) -> str | None:
+    """What a named graph's IRI is: one of :data:`GRAPH_NAMES`, ``source`` (a source document's
+    graph is named by the source's URI), or None when it is not one kg mints."""
+    for name in GRAPH_NAMES:
+        if graph == str(graph_uri(base, name)):
+            return name
+    parsed = parse_uri(base, graph)
+    return "source" if parsed is not None and parsed.space == "source" and parsed.sub is None else None
+
+
 @dataclass(frozen=True)
 class ParsedUri:
     space: str  # one of URI_SPACES
@@ -148,3 +167,10 @@ def sparql_endpoint_uri(base: str) -> URIRef:
 
 def mint_dump_uri(base: str, name: str) -> URIRef:
     return URIRef(f"{base}dumps/{name}")
+
+
+def graph_store_uri(base: str, graph: str, format: str | None = None) -> URIRef:
+    """Where a named graph's content is downloaded (the Graph Store Protocol's indirect
+    identification, ``{base}graph-store?graph=…``), in ``format`` if given (a kg.formats name)."""
+    query = "graph=" + quote(graph, safe="") + (f"&format={format}" if format else "")
+    return URIRef(f"{base}graph-store?{query}")

@@ -111,6 +111,15 @@ class Store(View, Protocol):
     def view(self) -> View:
         """A read-only :class:`View` of one state of the store."""
 
+    def graph_content(self, graph: str, format: str) -> Iterable[bytes]:
+        """One named graph's triples (quads, for N-Quads) as ``format``, one of
+        kg.store.graph_content.GRAPH_CONTENT_FORMATS, a batch at a time: memory does not grow with
+        the graph. Read from the current state; what is read is the caller's to ``close()`` early.
+
+        Raises:
+            StoreError: the store cannot be read (at the call, before any bytes are given).
+        """
+
     def run_query(self, query: str, **options) -> QueryAnswer:
         """Run a client's query with the time limit and size cap; see kg.store.runner.QueryRunner.run."""
 

@@ -38,6 +38,7 @@ from kg.store.generations import (
     write_error,
     writer_lock,
 )
+from kg.store.graph_content import serialise_graph
 from kg.store.patch import CHANGES, PATCH_SUFFIX, PatchWriter, record_change
 from kg.store.registry import StoreRegistry
 from kg.store.runner import QueryAnswer, QueryRunner
@@ -113,6 +114,14 @@ class OxigraphStore(OneStepApply):
     def dump(self, output: BinaryIO, format: str) -> int:
         """Serialise the current generation (kg.store.serialise.dump_graph); returns the triple/quad count."""
         return dump_graph(self.reader(), output, format, self.base_uri)
+
+    def graph_content(self, graph: str, format: str) -> Iterator[bytes]:
+        """One named graph of the current generation, read lazily from its index (kg.store.graph_content)."""
+        try:
+            quads = self.reader().quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        except OSError as exc:
+            raise StoreError(self.location, str(exc)) from exc
+        return serialise_graph(quads, format, self.base_uri)
 
     def artifacts(self) -> Path | None:
         """The current generation's artifacts directory (kg.store.artifacts), None if it has none.

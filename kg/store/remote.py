@@ -19,8 +19,8 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +34,7 @@ from kg.quads import Change, Quad, Renames
 from kg.store.artifacts import MANIFEST, write_artifacts
 from kg.store.base import OneStepApply
 from kg.store.build import Build
+from kg.store.graph_content import serialise_graph
 from kg.store.registry import StoreRegistry
 from kg.store.remote_update import (
     Generation,
@@ -209,6 +210,31 @@ class RemoteStore(OneStepApply):
     def dump(self, output: BinaryIO, format: str) -> int:
         """Serialise a snapshot of the server (kg.store.serialise.dump_graph); returns the triple/quad count."""
         return dump_graph(self.snapshot().store, output, format, self.base_uri)
+
+    def graph_content(self, graph: str, format: str) -> StreamedAnswer:
+        """One named graph as the server sends it, parsed and serialised again as it arrives
+        (kg.store.graph_content): Oxigraph's Graph Store Protocol (``GET {url}store?graph=…``), or a
+        CONSTRUCT of the graph from any other engine; N-Triples on the wire either way.
+
+        Raises:
+            StoreError: the server cannot be reached or refuses (before any bytes are given).
+        """
+        accept = {"Accept": GRAPH_FORMATS["ntriples"].media_type}
+        if self.data is not None:
+            answer = open_response(self.data, "GET", None, accept, TRANSFER_TIMEOUT, params=[("graph", graph)])
+        else:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+            answer = open_response(self.query, "POST", query.encode("utf-8"), _query_headers(accept["Accept"]),
+                                   TRANSFER_TIMEOUT)
+        stack = ExitStack()
+        try:
+            response = stack.enter_context(answer)
+        except (EndpointError, DeadlineExceeded) as exc:
+            raise StoreError(self.location, f"cannot read the graph {graph}: {exc}") from exc
+        name = ox.NamedNode(graph)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, name)
+                 for t in ox.parse(response, format=ox.RdfFormat.N_TRIPLES))
+        return StreamedAnswer(serialise_graph(quads, format, self.base_uri), stack.close)
 
     def snapshot(self) -> Snapshot:
         """Pull every named graph into an in-memory store (one request, so one consistent state).
@@ -396,6 +422,26 @@ class RemoteStore(OneStepApply):
         raise StoreError(self.location, f"another writer changed the store while this ingest ran (it read "
                                         f"{expected.token if expected else 'an empty store'}, it now holds "
                                         f"{now.token if now else 'nothing'}); nothing was written: run it again")
+
+
+class StreamedAnswer:
+    """Chunks made from an answer still being read; ``close()`` stops reading it (a WSGI server
+    calls it when the response ends, or its client goes away)."""
+
+    def __init__(self, chunks: Iterator[bytes], close: Callable[[], None]):
+        self._chunks, self._close = chunks, close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        try:
+            self._chunks.close()
+        finally:
+            self._close()
 
 
 def _query_headers(accept: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from kg.web.display import human_size
 from kg.web.dumps import blueprint as dumps
 from kg.web.errors import register_error_handlers
 from kg.web.fairness import gates_for
+from kg.web.graphs import blueprint as graphs
 from kg.web.home import blueprint as home
 from kg.web.lookup import blueprint as lookup
 from kg.web.resources import blueprint as resources
@@ -61,7 +62,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (home, sparql, dumps, changes, lookup, resources):
+    for blueprint in (home, sparql, dumps, graphs, changes, lookup, resources):
         app.register_blueprint(blueprint)
 
 

@@ -23,7 +23,7 @@ from werkzeug.wsgi import ClosingIterator
 from kg import formats
 from kg.config import Settings
 from kg.store.artifacts import MANIFEST
-from kg.uris import LINK_TARGETS, mint_dump_uri, mint_void_uri, sparql_endpoint_uri
+from kg.uris import LINK_TARGETS, graph_store_uri, mint_dump_uri, mint_void_uri, sparql_endpoint_uri
 from kg.vocab import (
     BIBO,
     DCTERMS,
@@ -339,7 +339,7 @@ def describe_dataset(manifest: dict | None, settings: Settings, feed: bool = Fal
     add((dataset, RDF.type, DCAT.Dataset))
     add((dataset, DCTERMS.title, Literal(settings.title)))
     add((dataset, DCTERMS.description, Literal(DESCRIPTION)))
-    add((dataset, DCTERMS.license, _iri_or_literal(settings.license)))
+    add((dataset, DCTERMS.license, iri_or_literal(settings.license)))
     add((dataset, FOAF.homepage, URIRef(base)))
     add((dataset, DCAT.landingPage, URIRef(base)))
     add((dataset, VOID.sparqlEndpoint, sparql_endpoint_uri(base)))
@@ -352,7 +352,7 @@ def describe_dataset(manifest: dict | None, settings: Settings, feed: bool = Fal
     add((service, DCAT.endpointURL, sparql_endpoint_uri(base)))
     add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
     add((service, DCAT.servesDataset, dataset))
-    add((service, DCTERMS.license, _iri_or_literal(settings.license)))
+    add((service, DCTERMS.license, iri_or_literal(settings.license)))
     if manifest is not None:
         _describe_statistics(graph, dataset, manifest, base)
         _describe_dumps(graph, dataset, manifest, settings)
@@ -372,7 +372,7 @@ def _describe_feed(graph: Graph, dataset: URIRef, settings: Settings) -> None:
                                                     "(Activity Streams 2.0 collection)")))
     graph.add((distribution, DCAT.accessURL, feed))
     graph.add((distribution, DCAT.mediaType, URIRef(IANA + "application/activity+json")))
-    graph.add((distribution, DCTERMS.license, _iri_or_literal(settings.license)))
+    graph.add((distribution, DCTERMS.license, iri_or_literal(settings.license)))
 
 
 def _describe_linksets(graph: Graph, dataset: URIRef, manifest: dict, base: str) -> None:
@@ -422,11 +422,12 @@ def _describe_statistics(graph: Graph, dataset: URIRef, manifest: dict, base: st
         add((partition, VOID.property, URIRef(iri)))
         add((partition, VOID.triples, Literal(triples, datatype=XSD.integer)))
     for iri, quads in sorted(manifest["graphs"].items()):
-        subset = mint_void_uri(base, f"graph-{_local_name(iri, base)}")
+        subset = graph_subset_uri(iri, base)
         add((dataset, VOID.subset, subset))
         add((subset, RDF.type, VOID.Dataset))
         add((subset, SD.name, URIRef(iri)))
         add((subset, VOID.triples, Literal(quads, datatype=XSD.integer)))
+        add((subset, VOID.dataDump, graph_store_uri(base, iri)))  # its content (kg.web.graphs)
     for source in manifest.get("sources", ()):
         add((dataset, DCTERMS.source, URIRef(source)))
     for example in manifest.get("examples", ()):
@@ -455,7 +456,7 @@ def _describe_dumps(graph: Graph, dataset: URIRef, manifest: dict, settings: Set
         if entry["media_type"] != entry["content_type"]:
             add((distribution, DCAT.compressFormat, URIRef(IANA + entry["media_type"])))
         add((distribution, DCAT.byteSize, Literal(entry["bytes"], datatype=XSD.nonNegativeInteger)))
-        add((distribution, DCTERMS.license, _iri_or_literal(settings.license)))
+        add((distribution, DCTERMS.license, iri_or_literal(settings.license)))
         issued = manifest.get("dump_created", manifest["created"])
         add((distribution, DCTERMS.issued, Literal(issued, datatype=XSD.dateTime, normalize=False)))
         # which generation of the graph the file holds (kg publish writes dumps apart from ingests)
@@ -476,6 +477,11 @@ def _new_graph(base: str) -> Graph:
     return bind_prefixes(Graph(bind_namespaces="core"), prefixes(base, "void", "dcat", "spdx", "sd", "formats"))
 
 
+def graph_subset_uri(iri: str, base: str) -> URIRef:
+    """The VoID subset of a named graph (``{base}void#graph-base-graph/inferred``)."""
+    return mint_void_uri(base, f"graph-{_local_name(iri, base)}")
+
+
 def _local_name(iri: str, base: str) -> str:
     """A readable, unique fragment for a class, property or graph IRI: ``schema-Person``."""
     namespaces = {**prefixes(base), "base": base}
@@ -486,5 +492,6 @@ def _local_name(iri: str, base: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
 
 
-def _iri_or_literal(text: str):
+def iri_or_literal(text: str):
+    """An IRI when ``text`` is one (a licence given as an IRI), else a literal."""
     return URIRef(text) if re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", text) else Literal(text)

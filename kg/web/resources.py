@@ -37,6 +37,7 @@ from kg.web.citations import (
 from kg.web.context import get_cache, get_settings, get_store
 from kg.web.describe import Description, Paging, describe, description_size, read_status
 from kg.web.fairness import description_slot
+from kg.web.graphs import describe_named_graph
 from kg.web.http import (
     HTML,
     JSONLD,
@@ -227,6 +228,8 @@ def render(d: Description, target: Target, media: str, page: int) -> str:
         return render_citation(d, media)
     graph = d.graph()
     _add_document(graph, d, page_url(target.alternate(media), page))
+    if target.kind == "source":  # the source's URI names its graph too: its size, VoID subset and download
+        describe_named_graph(graph, str(d.uri))
     rdf_format = rdflib_format(media)
     options = {"context": d.prefixes} if media == JSONLD else {}
     return graph.serialize(format=rdf_format, **options)
