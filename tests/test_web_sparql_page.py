@@ -4,7 +4,7 @@ HTML results page; every other client gets what it got before.
 Two ways, as conftest says: the page's HTML through Flask's test client (``web_client``, both
 stores), and headless Chromium on the real gunicorn server (``gunicorn_server``): shared links, the
 form with and without JavaScript, downloads, a syntax error's caret, escaping, and the layout at
-390 and 1280 px. Screenshots of the results page go to ``$SCREENSHOT_DIR`` (else pytest's tmp_path):
+390 and 1280 px. Screenshots of the results page go to ``$KG_SCREENSHOTS`` (else pytest's tmp_path):
 evidence for people; the assertions are the test.
 """
 
@@ -285,7 +285,7 @@ def test_the_examples_are_links_that_run_them(web_client):
 
 
 def screenshot_dir(tmp_path: Path) -> Path:
-    directory = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    directory = Path(os.environ.get("KG_SCREENSHOTS") or tmp_path)
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -426,7 +426,7 @@ WORKS_BY_AUTHOR = PREFIX + """SELECT ?author ?name ?work ?title ?year ?venueName
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_results_page_fits_the_screen(gunicorn_server, chromium, tmp_path, width):
+def test_the_results_page_fits_the_screen(gunicorn_server, chromium, tmp_path, request, width):
     with browser_page(chromium, viewport={"width": width, "height": 900}) as page:
         page.goto(page_url(gunicorn_server, WORKS_BY_AUTHOR))
         expect(page.locator("#result-table tbody tr").first).to_be_visible()
@@ -434,6 +434,6 @@ def test_the_results_page_fits_the_screen(gunicorn_server, chromium, tmp_path, w
         table = page.evaluate("""() => { const box = document.querySelector(".table-scroll");
             return [getComputedStyle(box).overflowX, box.getBoundingClientRect().right, window.innerWidth]; }""")
         assert table[0] == "auto" and table[1] <= table[2]  # a wide table scrolls in its own box
-        path = screenshot_dir(tmp_path) / f"sparql-results-{width}.png"
+        path = screenshot_dir(tmp_path) / f"sparql-results-{request.node.callspec.id}.png"  # store kind, width
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 0
