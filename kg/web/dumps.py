@@ -43,7 +43,6 @@ from kg.web.cache import remember
 from kg.web.context import current_artifacts, current_manifest, get_cache, get_settings, get_store
 from kg.web.http import (
     HTML,
-    JSONLD,
     RDF_TYPES,
     SUFFIXES,
     TURTLE,
@@ -51,7 +50,7 @@ from kg.web.http import (
     conditional,
     last_modified,
     negotiate,
-    rdflib_format,
+    render_graph,
 )
 
 blueprint = Blueprint("dumps", __name__)
@@ -310,8 +309,7 @@ def _render_void(manifest: dict | None, media: str) -> str:
                                graphs=_sorted_counts(manifest, "graphs"), alternates=_void_alternates())
     else:
         graph = describe_dataset(manifest, settings, feed=get_store().changes() is not None)
-        options = {"auto_compact": True} if media == JSONLD else {}
-        body = graph.serialize(format=rdflib_format(media), **options)
+        body = render_graph(graph, media)
     return body
 
 

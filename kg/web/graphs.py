@@ -31,7 +31,7 @@ from kg.uris import GRAPH_NAMES, graph_kind, graph_store_uri, graph_uri, mint_vo
 from kg.vocab import DCTERMS, FOAF, SD, VOID, bind_prefixes, prefixes
 from kg.web.context import current_manifest, get_settings, get_store
 from kg.web.dumps import dataset_answer, graph_subset_uri, iri_or_literal, listed_files
-from kg.web.http import HTML, JSONLD, LABELS, RDF_TYPES, SUFFIXES, Validators, conditional, negotiate, rdflib_format
+from kg.web.http import HTML, LABELS, RDF_TYPES, SUFFIXES, Validators, conditional, negotiate, render_graph
 
 blueprint = Blueprint("graphs", __name__)
 
@@ -85,8 +85,7 @@ def graph_page(name: str):
             graph = _new_graph()
             describe_named_graph(graph, iri)
             graph.add((URIRef(f"{iri}.{RDF_TYPES[media].suffix}"), FOAF.primaryTopic, URIRef(iri)))
-            options = {"auto_compact": True} if media == JSONLD else {}
-            body = graph.serialize(format=rdflib_format(media), **options)
+            body = render_graph(graph, media)
         return Response(body, content_type=f"{media}; charset=utf-8")
 
     response = dataset_answer(document, manifest, iri, media, vary=suffix is None)

@@ -40,14 +40,13 @@ from kg.web.fairness import description_slot
 from kg.web.graphs import describe_named_graph
 from kg.web.http import (
     HTML,
-    JSONLD,
     LABELS,
     PAGE_CACHE_CONTROL,
     RDF_TYPES,
     Validators,
     conditional,
     negotiate,
-    rdflib_format,
+    render_graph,
 )
 
 blueprint = Blueprint("resources", __name__)
@@ -230,9 +229,7 @@ def render(d: Description, target: Target, media: str, page: int) -> str:
     _add_document(graph, d, page_url(target.alternate(media), page))
     if target.kind == "source":  # the source's URI names its graph too: its size, VoID subset and download
         describe_named_graph(graph, str(d.uri))
-    rdf_format = rdflib_format(media)
-    options = {"context": d.prefixes} if media == JSONLD else {}
-    return graph.serialize(format=rdf_format, **options)
+    return render_graph(graph, media, d.prefixes, jsonld_context=d.prefixes)
 
 
 def _add_document(graph: Graph, d: Description, document: str) -> None:

@@ -34,7 +34,7 @@ from kg.vocab import DCTERMS, FORMATS, SD, VOID, dump_prefixes
 from kg.web.cache import remember
 from kg.web.context import current_manifest, get_cache, get_settings, get_store
 from kg.web.fairness import client_slot
-from kg.web.http import HTML, RDF_TYPES, best_match, rdflib_format
+from kg.web.http import HTML, RDF_TYPES, best_match, render_graph
 from kg.web.sparql_page import HTML_ROWS, SyntaxErrorAt, Terms, downloads, read_results
 
 blueprint = Blueprint("sparql", __name__)
@@ -292,7 +292,7 @@ def describe_service() -> Response:
     if media_type == HTML:
         return query_page(None)
     body = remember(get_cache(), get_store().state(), ("service", media_type),
-                    lambda: service_description().serialize(format=rdflib_format(media_type)).encode("utf-8"), len)
+                    lambda: render_graph(service_description(), media_type).encode("utf-8"), len)
     return Response(body, mimetype=media_type)
 
 
