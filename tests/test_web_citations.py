@@ -170,3 +170,20 @@ def test_ris_values_stay_on_one_line():
     citation = Citation("http://x/paper/a", "Two\nlines", [], None, None, None, "an\r\nabstract")
     assert format_ris(citation) == (
         "TY  - GEN\r\nTI  - Two lines\r\nAB  - an abstract\r\nUR  - http://x/paper/a\r\nER  - \r\n")
+
+
+def test_a_formatted_reference_is_rendered_once_per_process_for_the_same_work():
+    """citeproc-py's rendering is kept by the CSL item's content: the same work again (a page built
+    after an ingest emptied the answer cache) is not rendered again; another work is."""
+    from kg.web.citations import _formatted, format_reference
+
+    work = Citation("http://x/paper/once", "Rendered Once", [("Bottou", "Léon")], "2024", "ICML",
+                    FABIO.ConferencePaper, None)
+    first = format_reference(work)
+    before = _formatted.cache_info()
+    assert format_reference(work) == first
+    after = _formatted.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    other = format_reference(Citation("http://x/paper/twice", "Rendered Once", [("Bottou", "Léon")], "2025",
+                                      "ICML", FABIO.ConferencePaper, None))
+    assert other != first and _formatted.cache_info().misses == before.misses + 1
