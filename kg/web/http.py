@@ -76,15 +76,17 @@ def _namespace_of(iri: str) -> str:
     return iri[:max(iri.rfind("/"), iri.rfind("#")) + 1]
 
 
-def negotiate(offered: list[str]) -> str:
-    """Pick the best of ``offered`` for the request's Accept header (q-values honoured).
+def negotiate(offered: list[str], accept: str | None = None) -> str:
+    """Pick the best of ``offered`` for the request's Accept header, or ``accept`` when given
+    (q-values honoured).
 
     A request without Accept gets the first offered type, as RFC 9110 allows.
 
     Raises:
         NotAcceptable: nothing offered is acceptable (HTTP 406), naming what is available.
     """
-    accept = request.headers.get("Accept")
+    if accept is None:
+        accept = request.headers.get("Accept")
     if not accept:
         return offered[0]
     best = best_match(accept, tuple(offered))

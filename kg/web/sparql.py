@@ -34,7 +34,7 @@ from kg.vocab import DCTERMS, FORMATS, SD, VOID, dump_prefixes
 from kg.web.cache import remember
 from kg.web.context import current_manifest, get_cache, get_settings, get_store
 from kg.web.fairness import client_slot
-from kg.web.http import HTML, RDF_TYPES, best_match, render_graph
+from kg.web.http import HTML, RDF_TYPES, best_match, negotiate, render_graph
 from kg.web.sparql_page import HTML_ROWS, SyntaxErrorAt, Terms, downloads, read_results
 
 blueprint = Blueprint("sparql", __name__)
@@ -264,13 +264,7 @@ def negotiated(offered: list[str]) -> str:
     Raises:
         NotAcceptable: nothing offered is acceptable (HTTP 406), naming what is available.
     """
-    accept = accept_value()
-    if not accept:
-        return offered[0]
-    best = best_match(accept, tuple(offered))
-    if best is None:
-        raise NotAcceptable(f"none of the accepted types is available here; available: {', '.join(offered)}")
-    return best
+    return negotiate(offered, accept_value())
 
 
 def prefers_html(form: str | None) -> bool:
