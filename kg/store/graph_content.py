@@ -35,17 +35,16 @@ def serialise_graph(quads: Iterable[ox.Quad], format: str, base: str) -> Iterato
     rdf_format = getattr(ox.RdfFormat, GRAPH_FORMATS[format].oxigraph)
     keeps_graphs = GRAPH_FORMATS[format].keeps_graphs
     prefixes = dump_prefixes(base) if format == "turtle" else None
-    declared: set[bytes] = set()
+    block = None  # the @prefix lines: pyoxigraph writes every prefix it is given at the start of each batch
     quads = iter(quads)
     while batch := list(itertools.islice(quads, BATCH)):
         terms = batch if keeps_graphs else [quad.triple for quad in batch]
         text = ox.serialize(terms, format=rdf_format, prefixes=prefixes)
         if prefixes is not None:
-            block = _prefix_block(text)
-            lines = set(block.splitlines())
-            if declared and lines <= declared:  # declared once already (they may come in another order)
+            if block is None:
+                block = _prefix_block(text)
+            elif text.startswith(block):  # declared once already
                 text = text[len(block):]
-            declared |= lines  # a new one stays where it is: Turtle allows a prefix anywhere between statements
         yield text
 
 

@@ -52,13 +52,20 @@ def dump_graph(store: ox.Store, output: BinaryIO, format: str, base: str, graphs
         graphs = Counter() if graphs is None else graphs
         ox.serialize(iter_named_quads(store, graphs), output, rdf_format, prefixes=prefixes)
         return sum(graphs.values())
-    stats = GraphStats(base)
+    lines = 0
+
+    def counted(batch: bytes) -> bytes:  # a batch is whole lines, one triple each
+        nonlocal lines
+        lines += batch.count(b"\n")
+        return batch
+
+    batches = map(counted, sorted_batches(store))
     if format == "ntriples":
-        for batch in sorted_batches(store, stats.add):
+        for batch in batches:
             output.write(batch)
     else:
-        ox.serialize(parse_batches(sorted_batches(store, stats.add)), output, rdf_format, prefixes=prefixes)
-    return stats.triples
+        ox.serialize(parse_batches(batches), output, rdf_format, prefixes=prefixes)
+    return lines
 
 
 def iter_named_quads(store: ox.Store, counts: Counter) -> Iterator[ox.Quad]:
@@ -233,7 +240,7 @@ class GraphStats:
     classes: Counter = field(default_factory=Counter)
     properties: Counter = field(default_factory=Counter)
     linksets: Counter = field(default_factory=Counter)
-    _objects: SortedRuns = field(default_factory=SortedRuns)
+    _objects: SortedRuns = field(init=False)
     _examples: dict[str, tuple[int, str]] = field(default_factory=dict)
     _subject: str | None = None
     _made: int = 0
@@ -245,7 +252,7 @@ class GraphStats:
 
     def __post_init__(self) -> None:
         self._entity_prefix = f"<{self.base}"
-        self._objects.directory = self.spill
+        self._objects = SortedRuns(directory=self.spill)
 
     def add(self, line: str) -> None:
         """One N-Triples line (without its newline), each triple once, the subjects in order."""

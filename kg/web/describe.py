@@ -34,6 +34,7 @@ from kg.config import DEFAULTS
 from kg.store import Store
 from kg.uris import identity_graph_uri, inferred_graph_uri
 from kg.vocab import BIBO, DCTERMS, FOAF, SCHEMA, VOID, kg_namespace, prefixes
+from kg.web.display import longest_first, prefixed_name
 
 Quad = tuple[Node, URIRef, Node, URIRef]
 Triple = tuple[Node, URIRef, Node]
@@ -251,10 +252,7 @@ class Description:
     def curie(self, iri: Node) -> str:
         """``schema:name`` for a full IRI when a prefix fits, else the IRI itself."""
         text = str(iri)
-        for prefix, namespace in sorted(self.prefixes.items(), key=lambda item: -len(item[1])):
-            if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace):]}"
-        return text
+        return prefixed_name(text, longest_first(self.prefixes)) or text
 
     def href(self, node: Node) -> str | None:
         """A link target for an IRI (http and https only), None for anything else."""

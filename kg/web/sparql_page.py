@@ -17,6 +17,9 @@ import pyoxigraph as ox
 
 from kg import formats
 from kg.store import QueryAnswer
+from kg.web.display import longest_first, prefixed_name
+
+SHOWN_LOCAL = re.compile(r"[\w.-][\w./-]*")  # the local part a results cell shortens
 
 HTML_ROWS = 1000
 """Rows (or triples) a results page shows; its download links give all of them."""
@@ -65,16 +68,12 @@ class Terms:
 
     def __init__(self, base_uri: str, root: str, prefixes: dict[str, str]):
         self.base_uri, self.root = base_uri, root.rstrip("/") + "/"
-        self.namespaces = sorted(((ns, name) for name, ns in prefixes.items()), key=lambda item: -len(item[0]))
+        self.namespaces = longest_first(prefixes)
 
     def compact(self, iri: str) -> str | None:
         """``schema:name`` for ``https://schema.org/name``; None when no prefix fits (a text to show,
         not Turtle: a version's ``paper:work/version`` keeps its slash)."""
-        for namespace, name in self.namespaces:
-            local = iri[len(namespace):]
-            if iri.startswith(namespace) and re.fullmatch(r"[\w.-][\w./-]*", local):
-                return f"{name}:{local}"
-        return None
+        return prefixed_name(iri, self.namespaces, SHOWN_LOCAL)
 
     def cell(self, term: object) -> Cell:
         if term is None:
