@@ -12,7 +12,7 @@ its whole process group (gunicorn's workers and their query processes) and nothi
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import os
 import signal
 import socket
@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from processes import PYTHON, ROOT, BenchError, child_env
+
+from kg.store.artifacts import end_with_parent
 
 BIN = Path(PYTHON).parent
 GUNICORN = BIN / "gunicorn"
@@ -103,23 +105,16 @@ def start_oxigraph(location: Path, log: Path, union: bool = True, timeout_s: flo
     return _start("oxigraph", command, child_env(), port, "/query", log, config)
 
 
-def _end_with_parent() -> None:
-    """In the child before exec: the kernel sends it SIGTERM when the benchmark ends, even by
-    SIGKILL (Linux ``PR_SET_PDEATHSIG``), so a stopped run leaves no server measuring beside the
-    next one."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (AttributeError, OSError):
-        pass
-
-
 def _start(name: str, command: list[str], env: dict, port: int, sparql_path: str, log: Path,
            config: dict) -> Server:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_end_with_parent)
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   # SIGTERM when the benchmark ends, even by SIGKILL: a stopped run
+                                   # leaves no server measuring beside the next one
+                                   preexec_fn=functools.partial(end_with_parent, os.getpid(), signal.SIGTERM))
     server = Server(name, f"http://127.0.0.1:{port}", sparql_path, process, log, started, config=config)
     try:
         server.ready_s = wait_ready(server)

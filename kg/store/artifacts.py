@@ -167,15 +167,16 @@ def _write_dump_files(store: ox.Store, directory: Path, base: str,
 def _write_nquads_at(location: str, directory: Path, base: str, parent: int) -> tuple[dict, dict]:
     """:func:`_write_nquads` in a child process, from the store at ``location`` opened read-only.
     The child ends with ``parent``: a ``kg publish`` that is killed leaves no writer behind."""
-    _end_with(parent)
+    end_with_parent(parent, signal.SIGKILL)
     return _write_nquads(ox.Store.read_only(location), directory, base)
 
 
-def _end_with(parent: int) -> None:
-    """Have the kernel send this process SIGKILL when its parent ends (Linux ``PR_SET_PDEATHSIG``;
-    elsewhere nothing is done), and end now if the parent already has."""
+def end_with_parent(parent: int, signal_number: int) -> None:
+    """Have the kernel send this process ``signal_number`` when its parent ends (Linux
+    ``PR_SET_PDEATHSIG``; elsewhere nothing is done), and end now if the parent (pid ``parent``)
+    already has. bench/servers.py calls it in a server's child before exec."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal_number)
     except (AttributeError, OSError):
         return
     if os.getppid() != parent:
